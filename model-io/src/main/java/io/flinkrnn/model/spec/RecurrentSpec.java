@@ -1,0 +1,33 @@
+package io.flinkrnn.model.spec;
+
+/**
+ * A recurrent layer: {@code LSTM}, {@code GRU}, {@code SimpleRNN}, {@code RNN(cell)}, or Keras 2's
+ * {@code CuDNNLSTM}/{@code CuDNNGRU}, all reduced to a cell looped over time.
+ */
+public record RecurrentSpec(
+        String name,
+        String className,
+        CellSpec cell,
+        boolean returnSequences,
+        boolean returnState,
+        boolean goBackwards,
+        boolean stateful)
+        implements LayerSpec {
+
+    @Override
+    public Shape outputShape(Shape input) {
+        int units = cell.outputSize();
+        return returnSequences ? Shape.sequence(input.timeSteps(), units) : Shape.single(units);
+    }
+
+    @Override
+    public long paramCount() {
+        return cell.paramCount();
+    }
+
+    /** Reading a sequence from its end needs the whole sequence: window mode only. */
+    @Override
+    public boolean causal() {
+        return !goBackwards;
+    }
+}
