@@ -21,14 +21,22 @@ final class ModelSummary {
         s.append(rule).append('\n');
         s.append(String.format("%-40s %-24s %12s%n", "Layer (type)", "Output Shape", "Param #"));
         s.append("=".repeat(78)).append('\n');
-        s.append(String.format("%-40s %-24s %12d%n", "input (InputLayer)", model.input(), 0));
+        s.append(String.format("%-40s %-24s %12d%n", "input (InputLayer)", withBatch(model, model.input()), 0));
         for (int i = 0; i < model.layers().size(); i++) {
             LayerSpec layer = model.layers().get(i);
             String title = layer.name() + " (" + layer.className() + ")";
-            s.append(String.format("%-40s %-24s %,12d%n", title, shapes.get(i), layer.paramCount()));
+            s.append(String.format("%-40s %-24s %,12d%n", title, withBatch(model, shapes.get(i)), layer.paramCount()));
         }
         s.append("=".repeat(78)).append('\n');
         s.append(String.format("Total params: %,d%n", model.paramCount()));
         return s.toString();
+    }
+
+    /** Keras prints a batch size fixed by {@code batch_input_shape} (stateful models) instead of None. */
+    private static String withBatch(ModelSpec model, Shape shape) {
+        String printed = shape.toString();
+        return model.batchSize()
+                .map(b -> "(" + b + printed.substring("(None".length()))
+                .orElse(printed);
     }
 }

@@ -20,9 +20,13 @@ public record RecurrentSpec(
         return returnSequences ? Shape.sequence(input.timeSteps(), units) : Shape.single(units);
     }
 
+    /**
+     * Keras's count. A CuDNNLSTM file holds an input and a recurrent bias ({@code 8 * units}), which
+     * model-io folds into the LSTM cell's one bias; Keras counts both.
+     */
     @Override
     public long paramCount() {
-        return cell.paramCount();
+        return className.equals("CuDNNLSTM") ? cell.paramCount() + 4L * cell.outputSize() : cell.paramCount();
     }
 
     /** Reading a sequence from its end needs the whole sequence: window mode only. */

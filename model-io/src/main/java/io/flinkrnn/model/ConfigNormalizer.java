@@ -1,0 +1,45 @@
+package io.flinkrnn.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Set;
+
+/**
+ * Renames config fields of older Keras versions to Keras 3's names, so that the readers see one
+ * vocabulary. Keras 1 called {@code units} {@code output_dim}, {@code recurrent_activation} {@code
+ * inner_activation} and {@code use_bias} {@code bias}; Keras 2 called the input shape {@code
+ * batch_input_shape} and LeakyReLU's slope {@code alpha}.
+ */
+final class ConfigNormalizer {
+
+    /** Keras 1 layers whose {@code output_dim} is Keras 2's {@code units} (Embedding keeps its name). */
+    private static final Set<String> KERAS1_UNITS = Set.of("LSTM", "GRU", "SimpleRNN", "Dense", "TimeDistributedDense");
+
+    private ConfigNormalizer() {}
+
+    static ObjectNode normalize(String className, ObjectNode config, int kerasMajor) {
+        ObjectNode c = config.deepCopy();
+        rename(c, "batch_input_shape", "batch_shape");
+        if (className.equals("LeakyReLU")) {
+            rename(c, "alpha", "negative_slope");
+        }
+        if (kerasMajor == 1) {
+            if (KERAS1_UNITS.contains(className)) {
+                rename(c, "output_dim", "units");
+            }
+            rename(c, "inner_activation", "recurrent_activation");
+            rename(c, "bias", "use_bias");
+            rename(c, "dropout_W", "dropout");
+            rename(c, "dropout_U", "recurrent_dropout");
+        }
+        return c;
+    }
+
+    private static void rename(ObjectNode c, String from, String to) {
+        JsonNode v = c.get(from);
+        if (v != null && !c.has(to)) {
+            c.remove(from);
+            c.set(to, v);
+        }
+    }
+}

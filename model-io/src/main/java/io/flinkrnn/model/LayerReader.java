@@ -1,0 +1,113 @@
+package io.flinkrnn.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flinkrnn.model.spec.Activation;
+import io.flinkrnn.model.spec.ActivationSpec;
+import io.flinkrnn.model.spec.DenseSpec;
+import io.flinkrnn.model.spec.EmbeddingSpec;
+import io.flinkrnn.model.spec.FlattenSpec;
+import io.flinkrnn.model.spec.IdentitySpec;
+import io.flinkrnn.model.spec.LayerSpec;
+import io.flinkrnn.model.spec.MaskingSpec;
+import io.flinkrnn.model.spec.RepeatVectorSpec;
+import io.flinkrnn.model.spec.ReshapeSpec;
+import io.flinkrnn.model.spec.Shape;
+import io.flinkrnn.model.spec.Tensor;
+import io.flinkrnn.model.spec.TimeDistributedSpec;
+
+/**
+ * Turns one layer config and its weights into a {@link LayerSpec}. Recurrent layers go to {@link
+ * RecurrentReader}; the rest are small enough to live here. Only layers that {@link LayerSupport}
+ * accepted reach this class.
+ */
+final class LayerReader {
+
+    private LayerReader() {}
+
+    /**
+     * @param input the output shape of the layer before, which fixes the kernels' input sizes
+     * @param first whether this is the model's first layer (an Embedding must be)
+     */
+    static LayerSpec read(LayerConfig layer, Shape input, WeightCursor w, boolean first) {
+        String cls = layer.className();
+        if (LayerSupport.RECURRENT.contains(cls)) {
+            return RecurrentReader.read(layer, input, w);
+        }
+        if (LayerSupport.IDENTITY.contains(cls)) {
+            return new IdentitySpec(layer.name(), cls);
+        }
+        if (LayerSupport.ACTIVATION_LAYERS.contains(cls)) {
+            return new ActivationSpec(layer.name(), cls, ActivationReader.ofLayer(layer));
+        }
+        return switch (cls) {
+            case "Bidirectional" -> RecurrentReader.bidirectional(layer, input, w);
+            case "Dense" -> dense(layer, input, w);
+            case "TimeDistributed" -> timeDistributed(layer, input, w);
+            case "TimeDistributedDense" -> {
+                requireSequence(layer, input);
+                yield new TimeDistributedSpec(layer.name(), dense(layer, Shape.single(input.features()), w));
+            }
+            case "Masking" -> new MaskingSpec(layer.name(), layer.number("mask_value", 0f));
+            case "Embedding" -> embedding(layer, input, w, first);
+            case "RepeatVector" -> {
+                if (input.sequence()) {
+                    throw layer.fail("needs a vector input, got the sequence " + input);
+                }
+                yield new RepeatVectorSpec(layer.name(), layer.requireInt("n"));
+            }
+            case "Flatten" -> new FlattenSpec(layer.name());
+            case "Reshape" -> reshape(layer);
+            default -> throw layer.fail("is not supported");
+        };
+    }
+
+    private static DenseSpec dense(LayerConfig layer, Shape input, WeightCursor w) {
+        int units = layer.requireInt("units");
+        Tensor kernel = w.next("kernel", input.lastDim(), units);
+        Tensor bias = layer.bool("use_bias", true) ? w.next("bias", units) : null;
+        return new DenseSpec(
+                layer.name(), units, ActivationReader.field(layer, "activation", Activation.LINEAR), kernel, bias);
+    }
+
+    private static TimeDistributedSpec timeDistributed(LayerConfig layer, Shape input, WeightCursor w) {
+        requireSequence(layer, input);
+        LayerSpec inner = read(layer.nested("layer"), Shape.single(input.features()), w, false);
+        return new TimeDistributedSpec(layer.name(), inner);
+    }
+
+    private static EmbeddingSpec embedding(LayerConfig layer, Shape input, WeightCursor w, boolean first) {
+        if (!first) {
+            throw layer.fail("an Embedding must be the model's first layer, where events carry token ids");
+        }
+        if (input.features().length != 0) {
+            throw layer.fail("needs one token id per step, the input is " + input);
+        }
+        int inputDim = layer.requireInt("input_dim");
+        int outputDim = layer.requireInt("output_dim");
+        Tensor embeddings = w.next("embeddings", inputDim, outputDim);
+        return new EmbeddingSpec(layer.name(), inputDim, outputDim, embeddings, layer.bool("mask_zero", false));
+    }
+
+    private static ReshapeSpec reshape(LayerConfig layer) {
+        JsonNode target = layer.require("target_shape");
+        if (!target.isArray() || target.isEmpty()) {
+            throw layer.fail("config field 'target_shape' is " + target + ", expected a list of sizes");
+        }
+        int[] dims = new int[target.size()];
+        for (int i = 0; i < dims.length; i++) {
+            JsonNode d = target.get(i);
+            if (!d.isInt() || d.asInt() == 0 || d.asInt() < -1) {
+                throw layer.fail("config field 'target_shape' is " + target + ", expected positive sizes and at"
+                        + " most one -1");
+            }
+            dims[i] = d.asInt();
+        }
+        return new ReshapeSpec(layer.name(), dims);
+    }
+
+    private static void requireSequence(LayerConfig layer, Shape input) {
+        if (!input.sequence()) {
+            throw layer.fail("needs a sequence input, got " + input);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package io.flinkrnn.model;
+
+import io.flinkrnn.model.spec.KerasVersion;
+
+/** What every message needs: the file being read, and the Keras version that decides defaults. */
+record LoadContext(String file, KerasVersion version) {
+
+    int major() {
+        return version.major();
+    }
+
+    ModelLoadException fail(String what) {
+        return new ModelLoadException(file + ": " + what);
+    }
+}
