@@ -1,0 +1,220 @@
+package io.flinkrnn.engine;
+
+import io.flinkrnn.engine.layer.Batch;
+import io.flinkrnn.engine.layer.Layer;
+import io.flinkrnn.engine.ops.JavaKernel;
+import io.flinkrnn.engine.ops.Kernel;
+import io.flinkrnn.model.spec.ModelSpec;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A Keras model served one event at a time for a batch of keys: every key is one row of a Keras
+ * batch (SEMANTICS.md section 1), and its state is a flat {@code float[]} laid out by {@link
+ * #stateLayout()} that the caller stores between events.
+ *
+ * <pre>{@code
+ * InferenceModel model = InferenceModel.compile(spec, Mode.auto());
+ * float[] state = model.newState();
+ * model.step(1, new float[][] {event}, new float[][] {state}, new float[][] {output}, emitted);
+ * }</pre>
+ *
+ * <p>Weights are packed once at compile; an instance keeps scratch buffers sized for the largest
+ * batch it has seen, so steps do not allocate. An instance serves one thread.
+ */
+public final class InferenceModel {
+
+    private final ModelSpec spec;
+    private final Mode mode;
+    private final List<Layer> layers;
+    private final List<ModelCompiler.Carried> carried;
+    private final StateLayout layout;
+    private final int inputSize;
+    private final int outputSize;
+    private final Batch input = new Batch();
+
+    private InferenceModel(ModelSpec spec, ModelCompiler compiled) {
+        this.spec = spec;
+        this.mode = compiled.mode;
+        this.layers = List.copyOf(compiled.layers);
+        this.carried = List.copyOf(compiled.carried);
+        this.layout = compiled.layout;
+        this.inputSize = compiled.inputSize;
+        this.outputSize = compiled.outputSize;
+    }
+
+    /**
+     * Compiles {@code spec} for {@code mode} with the plain-Java kernel.
+     *
+     * @throws IllegalArgumentException if the model cannot run in that mode, e.g. a non-causal layer
+     *     in stateful mode (the message names the layer)
+     */
+    public static InferenceModel compile(ModelSpec spec, Mode mode) {
+        return compile(spec, mode, JavaKernel.INSTANCE);
+    }
+
+    public static InferenceModel compile(ModelSpec spec, Mode mode, Kernel kernel) {
+        return new InferenceModel(spec, new ModelCompiler(spec, mode, kernel));
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** The mode this model runs in, {@link Mode#auto()} resolved. */
+    public Mode mode() {
+        return mode;
+    }
+
+    public StateLayout stateLayout() {
+        return layout;
+    }
+
+    /** Floats per event: the per-step input flattened in C order (one token id for an Embedding). */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** Floats per output: the model's output for one event without the batch axis, in C order. */
+    public int outputSize() {
+        return outputSize;
+    }
+
+    /** The state of a key that has seen no event. */
+    public float[] newState() {
+        return new float[layout.size()];
+    }
+
+    /** Keras's {@code reset_states()} for one key: back to zero states and an empty window. */
+    public void reset(float[] state) {
+        checkState(0, state);
+        Arrays.fill(state, 0f);
+    }
+
+    /**
+     * Feeds one event to each of {@code rows} keys. Row r's event is {@code events[r]}, its state
+     * {@code states[r]} (updated in place). If {@code emitted[r]} comes back true, {@code
+     * outputs[r]} holds the output; it is false only while a window is still filling. The arrays may
+     * be longer than {@code rows}; a key must appear at most once per call. When a row is invalid
+     * (wrong width, a bad token id) this throws and no state changes.
+     */
+    public void step(int rows, float[][] events, float[][] states, float[][] outputs, boolean[] emitted) {
+        for (int r = 0; r < rows; r++) {
+            if (events[r].length != inputSize) {
+                throw new IllegalArgumentException(
+                        "row " + r + " has " + events[r].length + " features, the model takes " + inputSize);
+            }
+            checkState(r, states[r]);
+        }
+        boolean window = mode.kind() == Mode.Kind.WINDOW;
+        Batch y = window ? runWindows(rows, events, states) : runStateful(rows, events, states);
+        if (y.rowSize() != outputSize) {
+            throw new IllegalStateException("the model produced " + y.rowSize() + " floats, not " + outputSize);
+        }
+        int seen = layout.seenOffset();
+        for (int r = 0; r < rows; r++) {
+            float[] state = states[r];
+            state[seen] = window ? Math.min(state[seen] + 1, mode.window()) : 1;
+            emitted[r] = hasOutput(state);
+            if (emitted[r]) {
+                System.arraycopy(y.data(), r * outputSize, outputs[r], 0, outputSize);
+                System.arraycopy(y.data(), r * outputSize, state, layout.outputOffset(), outputSize);
+            }
+        }
+    }
+
+    /**
+     * The stateful one-to-many loop Keras users write by hand: from a key's state after events
+     * 0..t, whose last output is y_t, feed x_{t+1} = y_t, x_{t+2} = y_{t+1}, ... and return the
+     * {@code horizon} outputs y_{t+1} .. y_{t+H}. In window mode each fed-back output enters the
+     * window like an event. The given state is left untouched.
+     *
+     * @throws IllegalArgumentException if outputs cannot be inputs (different widths, token input)
+     * @throws IllegalStateException if the key has no output yet
+     */
+    public float[][] forecast(float[] state, int horizon) {
+        checkState(0, state);
+        if (outputSize != inputSize || spec.inputIsTokens()) {
+            throw new IllegalArgumentException("forecast feeds each output back as the next event, but "
+                    + spec.name() + " takes " + (spec.inputIsTokens() ? "token ids" : inputSize + " features")
+                    + " and outputs " + outputSize);
+        }
+        if (!hasOutput(state)) {
+            throw new IllegalStateException("forecast needs a last output; the key has none since its last reset");
+        }
+        float[][] out = new float[horizon][outputSize];
+        float[][] event = {Arrays.copyOfRange(state, layout.outputOffset(), layout.outputOffset() + outputSize)};
+        float[][] scratch = {state.clone()};
+        boolean[] emitted = new boolean[1];
+        for (int k = 0; k < horizon; k++) {
+            step(1, event, scratch, new float[][] {out[k]}, emitted);
+            event[0] = out[k];
+        }
+        return out;
+    }
+
+    private boolean hasOutput(float[] state) {
+        float seen = state[layout.seenOffset()];
+        boolean window = mode.kind() == Mode.Kind.WINDOW;
+        return window && !mode.prePadding() ? seen >= mode.window() : seen > 0;
+    }
+
+    private Batch runStateful(int rows, float[][] events, float[][] states) {
+        input.resize(rows, 1, inputSize);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(events[r], 0, input.data(), r * inputSize, inputSize);
+        }
+        for (ModelCompiler.Carried c : carried) {
+            float[][] buffers = c.rnn().states(rows);
+            for (int s = 0; s < c.sizes().length; s++) {
+                int size = c.sizes()[s];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(states[r], c.offsets()[s], buffers[s], r * size, size);
+                }
+            }
+        }
+        Batch y = run();
+        // Only now, with every layer done, do the new states reach the keys.
+        for (ModelCompiler.Carried c : carried) {
+            float[][] buffers = c.rnn().states(rows);
+            for (int s = 0; s < c.sizes().length; s++) {
+                int size = c.sizes()[s];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(buffers[s], r * size, states[r], c.offsets()[s], size);
+                }
+            }
+        }
+        return y;
+    }
+
+    private Batch runWindows(int rows, float[][] events, float[][] states) {
+        int n = mode.window();
+        int windowSize = layout.windowSize();
+        input.resize(rows, n, inputSize);
+        for (int r = 0; r < rows; r++) {
+            int base = r * windowSize;
+            System.arraycopy(states[r], layout.windowOffset() + inputSize, input.data(), base, windowSize - inputSize);
+            System.arraycopy(events[r], 0, input.data(), base + windowSize - inputSize, inputSize);
+        }
+        Batch y = run();
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(input.data(), r * windowSize, states[r], layout.windowOffset(), windowSize);
+        }
+        return y;
+    }
+
+    private Batch run() {
+        Batch x = input;
+        for (Layer layer : layers) {
+            x = layer.forward(x);
+        }
+        return x;
+    }
+
+    private void checkState(int row, float[] state) {
+        if (state.length != layout.size()) {
+            throw new IllegalArgumentException(
+                    "row " + row + " has a state of " + state.length + " floats, this model keeps " + layout.size());
+        }
+    }
+}

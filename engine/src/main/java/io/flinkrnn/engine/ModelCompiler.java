@@ -1,0 +1,177 @@
+package io.flinkrnn.engine;
+
+import io.flinkrnn.engine.cell.Cell;
+import io.flinkrnn.engine.cell.Cells;
+import io.flinkrnn.engine.layer.ActivationLayer;
+import io.flinkrnn.engine.layer.Bidirectional;
+import io.flinkrnn.engine.layer.Dense;
+import io.flinkrnn.engine.layer.Embedding;
+import io.flinkrnn.engine.layer.Layer;
+import io.flinkrnn.engine.layer.Masking;
+import io.flinkrnn.engine.layer.RepeatVector;
+import io.flinkrnn.engine.layer.Reshape;
+import io.flinkrnn.engine.layer.Rnn;
+import io.flinkrnn.engine.ops.Kernel;
+import io.flinkrnn.model.spec.ActivationSpec;
+import io.flinkrnn.model.spec.BidirectionalSpec;
+import io.flinkrnn.model.spec.DenseSpec;
+import io.flinkrnn.model.spec.EmbeddingSpec;
+import io.flinkrnn.model.spec.FlattenSpec;
+import io.flinkrnn.model.spec.IdentitySpec;
+import io.flinkrnn.model.spec.LayerSpec;
+import io.flinkrnn.model.spec.MaskingSpec;
+import io.flinkrnn.model.spec.ModelSpec;
+import io.flinkrnn.model.spec.RecurrentSpec;
+import io.flinkrnn.model.spec.RepeatVectorSpec;
+import io.flinkrnn.model.spec.ReshapeSpec;
+import io.flinkrnn.model.spec.Shape;
+import io.flinkrnn.model.spec.TimeDistributedSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a {@link ModelSpec} into runtime layers for one mode. In stateful mode an event is a
+ * one-step sequence on the stream's time axis; recurrent layers on that axis carry their states in
+ * the key's state. Layers off it (after a many-to-one layer, or a {@code RepeatVector} decoder) see
+ * a fresh sequence per event, so they start from zeros as in {@code model.predict}.
+ */
+final class ModelCompiler {
+
+    /** A recurrent layer whose states live in the key's state, at these offsets. */
+    record Carried(Rnn rnn, int[] offsets, int[] sizes) {}
+
+    final Mode mode;
+    final List<Layer> layers = new ArrayList<>();
+    final List<Carried> carried = new ArrayList<>();
+    final StateLayout layout;
+    final int inputSize;
+    final int outputSize;
+
+    private final Kernel kernel;
+    private final List<StateLayout.Slot> slots = new ArrayList<>();
+    private int stateOffset;
+    private int recurrentIndex;
+
+    ModelCompiler(ModelSpec spec, Mode requested, Kernel kernel) {
+        this.kernel = kernel;
+        this.mode = resolve(spec, requested);
+        boolean stateful = mode.kind() == Mode.Kind.STATEFUL;
+        Shape shape = Shape.sequence(stateful ? 1 : mode.window(), spec.input().features());
+        boolean stream = true;
+        for (LayerSpec layer : spec.layers()) {
+            if (stateful && stream && !layer.causal()) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "' (" + layer.className()
+                        + ") of " + spec.source() + " needs the whole sequence, so it cannot run one event at a"
+                        + " time in stateful mode; serve this model in window mode");
+            }
+            layers.add(compile(layer, shape, stateful && stream));
+            Shape next = layer.outputShape(shape);
+            stream = stream && next.sequence() && !(layer instanceof RepeatVectorSpec);
+            shape = next;
+        }
+        this.inputSize = spec.features();
+        this.outputSize = (shape.sequence() ? shape.timeSteps() : 1) * shape.stepSize();
+        int windowSize = stateful ? 0 : mode.window() * inputSize;
+        this.layout = new StateLayout(
+                slots,
+                stateOffset,
+                windowSize,
+                stateOffset + windowSize,
+                outputSize,
+                stateOffset + windowSize + outputSize);
+    }
+
+    static Mode resolve(ModelSpec spec, Mode requested) {
+        Integer fixed = spec.input().timeSteps();
+        return switch (requested.kind()) {
+            case STATEFUL -> requested;
+            case WINDOW -> {
+                if (fixed != null && fixed != requested.window()) {
+                    throw new IllegalArgumentException(spec.source() + " takes sequences of exactly " + fixed
+                            + " steps, so it cannot run over a window of " + requested.window());
+                }
+                yield requested;
+            }
+            case AUTO -> {
+                if (spec.statefulInConfig() || fixed == null) {
+                    yield Mode.stateful();
+                }
+                Mode window = Mode.window(fixed);
+                yield requested.prePadding() ? window.withPrePadding() : window;
+            }
+        };
+    }
+
+    private Layer compile(LayerSpec layer, Shape input, boolean carry) {
+        if (layer instanceof RecurrentSpec r) {
+            // Numbered like Keras's RNN instances; a Bidirectional wrapper is not one.
+            return recurrent(r, input, carry, recurrentIndex++);
+        }
+        if (layer instanceof BidirectionalSpec b) {
+            if (b.mergeMode() == null) {
+                throw new IllegalArgumentException("Bidirectional '" + b.name()
+                        + "' has merge_mode=None, two outputs; flink-rnn serves one output tensor");
+            }
+            return new Bidirectional(
+                    recurrent(b.forward(), input, false, -1),
+                    recurrent(b.backward(), input, false, -1),
+                    b.mergeMode(),
+                    b.forward().returnSequences());
+        }
+        if (layer instanceof TimeDistributedSpec td) {
+            LayerSpec inner = td.layer();
+            if (!(inner instanceof DenseSpec || inner instanceof ActivationSpec || inner instanceof IdentitySpec)) {
+                throw new IllegalArgumentException("TimeDistributed '" + td.name() + "' wraps " + inner.className()
+                        + "; flink-rnn runs TimeDistributed over Dense, Activation and Dropout-like layers");
+            }
+            return compile(inner, Shape.single(input.features()), false);
+        }
+        if (layer instanceof DenseSpec d) {
+            if (d.kernel().rank() != 2 || d.kernel().dim(0) != input.lastDim()) {
+                throw new IllegalArgumentException("Dense '" + d.name() + "' has kernel "
+                        + d.kernel().shapeString() + " but its input is " + input);
+            }
+            return new Dense(d, kernel);
+        }
+        if (layer instanceof ActivationSpec a) {
+            return new ActivationLayer(a.activation(), input.lastDim());
+        }
+        if (layer instanceof IdentitySpec) {
+            return Layer.IDENTITY;
+        }
+        if (layer instanceof MaskingSpec m) {
+            return new Masking(m.maskValue());
+        }
+        if (layer instanceof EmbeddingSpec e) {
+            return new Embedding(e);
+        }
+        if (layer instanceof RepeatVectorSpec rv) {
+            return new RepeatVector(rv.n());
+        }
+        if (layer instanceof FlattenSpec || layer instanceof ReshapeSpec) {
+            Shape out = layer.outputShape(input);
+            return new Reshape(out.sequence() ? out.timeSteps() : 1, out.stepSize());
+        }
+        throw new IllegalArgumentException("no engine layer for " + layer.className() + " '" + layer.name() + "'");
+    }
+
+    private Rnn recurrent(RecurrentSpec spec, Shape input, boolean carry, int index) {
+        Cell cell = Cells.of(spec.cell(), kernel);
+        if (input.features().length != 1 || input.lastDim() != cell.inputSize()) {
+            throw new IllegalArgumentException("layer '" + spec.name() + "' (" + spec.className() + ") takes "
+                    + cell.inputSize() + " features per step, its input is " + input);
+        }
+        Rnn rnn = new Rnn(spec.name(), cell, spec.returnSequences(), spec.goBackwards(), carry);
+        if (carry) {
+            int[] sizes = cell.stateSizes();
+            int[] offsets = new int[sizes.length];
+            for (int s = 0; s < sizes.length; s++) {
+                offsets[s] = stateOffset;
+                slots.add(new StateLayout.Slot(index, spec.name(), s, stateOffset, sizes[s]));
+                stateOffset += sizes[s];
+            }
+            carried.add(new Carried(rnn, offsets, sizes));
+        }
+        return rnn;
+    }
+}

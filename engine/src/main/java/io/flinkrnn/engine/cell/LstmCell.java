@@ -1,0 +1,93 @@
+package io.flinkrnn.engine.cell;
+
+import io.flinkrnn.engine.ops.Activations;
+import io.flinkrnn.engine.ops.Affine;
+import io.flinkrnn.engine.ops.Buffers;
+import io.flinkrnn.engine.ops.Kernel;
+import io.flinkrnn.model.spec.Activation;
+import io.flinkrnn.model.spec.LstmCellSpec;
+
+/**
+ * Keras's {@code LSTMCell}: {@code z = x·W + h·U + b} split into gates i, f, c, o; {@code c' = f*c +
+ * i*act(z_c)}, {@code h' = o*act(c')}. States h, c; output h.
+ */
+public final class LstmCell implements Cell {
+
+    private static final int GATES = 4;
+
+    private final int inputSize;
+    private final int units;
+    private final Activation activation;
+    private final Activation recurrentActivation;
+    private final Affine input;
+    private final Affine recurrent;
+    private float[] z = new float[0];
+
+    public LstmCell(LstmCellSpec spec, Kernel kernel) {
+        this.units = spec.units();
+        this.inputSize = Gates.inputSize(spec.kernel(), spec.recurrentKernel(), units, GATES, "LSTMCell");
+        this.activation = spec.activation();
+        this.recurrentActivation = spec.recurrentActivation();
+        this.input = new Affine(kernel, kernel.pack(spec.kernel()), null);
+        // Keras adds the bias after both products: x·W + h·U + b.
+        this.recurrent = new Affine(kernel, kernel.pack(spec.recurrentKernel()), Affine.vector(spec.bias()));
+    }
+
+    @Override
+    public int inputSize() {
+        return inputSize;
+    }
+
+    @Override
+    public int outputSize() {
+        return units;
+    }
+
+    @Override
+    public int[] stateSizes() {
+        return new int[] {units, units};
+    }
+
+    @Override
+    public int outputState() {
+        return 0;
+    }
+
+    @Override
+    public void step(
+            int rows,
+            float[] x,
+            int xOffset,
+            int xStride,
+            float[][] states,
+            float[] out,
+            int outOffset,
+            int outStride) {
+        int n = GATES * units;
+        z = Buffers.ensure(z, rows * n);
+        float[] h = states[0];
+        float[] c = states[1];
+        input.apply(rows, x, xOffset, xStride, z, 0, n);
+        recurrent.accumulate(rows, h, 0, units, z, 0, n);
+        Gates.activate(recurrentActivation, z, rows, GATES, units, 0, 2);
+        Gates.activate(activation, z, rows, GATES, units, 2, 1);
+        Gates.activate(recurrentActivation, z, rows, GATES, units, 3, 1);
+        for (int r = 0; r < rows; r++) {
+            int zi = r * n;
+            int zf = zi + units;
+            int zc = zf + units;
+            int zo = zc + units;
+            int s = r * units;
+            for (int j = 0; j < units; j++) {
+                float cNew = z[zf + j] * c[s + j] + z[zi + j] * z[zc + j];
+                c[s + j] = cNew;
+                z[zc + j] = cNew; // the c gate is consumed; reuse its slot for act(c')
+            }
+            Activations.apply(activation, z, zc, 1, units);
+            for (int j = 0; j < units; j++) {
+                h[s + j] = z[zo + j] * z[zc + j];
+            }
+        }
+        Gates.copyRows(rows, units, h, out, outOffset, outStride);
+    }
+}

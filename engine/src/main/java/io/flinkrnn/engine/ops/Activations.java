@@ -1,0 +1,128 @@
+package io.flinkrnn.engine.ops;
+
+import io.flinkrnn.model.spec.Activation;
+
+/**
+ * Keras's activations, applied in place. Transcendentals run in double and round once to float32,
+ * which stays within an ulp or two of TensorFlow's float kernels.
+ */
+public final class Activations {
+
+    // Keras's selu constants (Klambauer et al.).
+    private static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    private static final double SELU_SCALE = 1.0507009873554804934193349852946;
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+    private static final double SQRT_HALF = Math.sqrt(0.5);
+
+    private Activations() {}
+
+    /**
+     * Applies {@code activation} to {@code vectors} consecutive vectors of {@code width} floats from
+     * {@code offset}. The vector matters only to softmax and log-softmax, which Keras takes over the
+     * last axis.
+     */
+    public static void apply(Activation activation, float[] a, int offset, int vectors, int width) {
+        int to = offset + vectors * width;
+        switch (activation.kind()) {
+            case LINEAR -> {}
+            case SOFTMAX -> {
+                for (int v = offset; v < to; v += width) {
+                    softmax(a, v, width, false);
+                }
+            }
+            case LOG_SOFTMAX -> {
+                for (int v = offset; v < to; v += width) {
+                    softmax(a, v, width, true);
+                }
+            }
+            default -> {
+                for (int i = offset; i < to; i++) {
+                    a[i] = (float) elementwise(activation, a[i]);
+                }
+            }
+        }
+    }
+
+    /** Every kind must be listed here: a kind model-io adds later fails this build, not a model. */
+    private static double elementwise(Activation activation, double x) {
+        double alpha = activation.alpha();
+        return switch (activation.kind()) {
+            case LINEAR -> x;
+            case TANH -> tanh(x);
+            case SIGMOID -> sigmoid(x);
+            case HARD_SIGMOID_KERAS2 -> clip(0.2f * (float) x + 0.5f, 0, 1);
+            case HARD_SIGMOID_KERAS3 -> relu6(x + 3) / 6;
+            case RELU -> Math.max(x, 0);
+            case RELU6 -> relu6(x);
+            case ELU -> x > 0 ? x : alpha * Math.expm1(x);
+            case SELU -> SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
+            case SOFTPLUS -> softplus(x);
+            case SOFTSIGN -> x / (1 + Math.abs(x));
+            case SWISH -> x * sigmoid(x);
+            case GELU -> 0.5 * x * (1 + Erf.erf(x * SQRT_HALF));
+            case GELU_APPROXIMATE -> 0.5 * x * (1 + tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+            case EXPONENTIAL -> Math.exp(x);
+            case LEAKY_RELU -> x >= 0 ? x : alpha * x;
+            case RELU_GENERAL -> reluGeneral(activation, x);
+            case MISH -> x * tanh(softplus(x));
+            case HARD_SILU -> x * relu6(x + 3) / 6;
+            case CELU -> Math.max(0, x) + Math.min(0, alpha * Math.expm1(x / alpha));
+            case LOG_SIGMOID -> -softplus(-x);
+            case HARD_TANH -> clip(x, -1, 1);
+            case SPARSE_PLUS -> x <= -1 ? 0 : x >= 1 ? x : (x + 1) * (x + 1) / 4;
+            case SQUAREPLUS -> (x + Math.sqrt(x * x + alpha)) / 2;
+            case SOFT_SHRINK -> x > alpha ? x - alpha : x < -alpha ? x + alpha : 0;
+            case HARD_SHRINK -> Math.abs(x) > alpha ? x : 0;
+            case TANH_SHRINK -> x - tanh(x);
+            case SOFTMAX, LOG_SOFTMAX -> throw new IllegalArgumentException(
+                    activation.kerasName() + " normalizes a vector, not one value");
+        };
+    }
+
+    /** Keras's {@code relu(x, negative_slope, max_value, threshold)}. */
+    private static double reluGeneral(Activation a, double x) {
+        double threshold = a.threshold();
+        double p = threshold != 0 ? (x > threshold ? x : 0) : Math.max(x, 0);
+        if (Float.isFinite(a.maxValue())) {
+            p = clip(p, 0, a.maxValue());
+        }
+        return p - a.alpha() * Math.max(threshold - x, 0);
+    }
+
+    /** Through the exp intrinsic, several times faster than {@code Math.tanh}, exact at float32. */
+    private static double tanh(double x) {
+        return 1 - 2 / (Math.exp(2 * x) + 1);
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    private static double softplus(double x) {
+        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    private static double relu6(double x) {
+        return clip(x, 0, 6);
+    }
+
+    private static double clip(double x, double lo, double hi) {
+        return Math.min(Math.max(x, lo), hi);
+    }
+
+    private static void softmax(float[] a, int offset, int width, boolean log) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = offset; i < offset + width; i++) {
+            max = Math.max(max, a[i]);
+        }
+        double sum = 0;
+        for (int i = offset; i < offset + width; i++) {
+            sum += Math.exp(a[i] - max);
+        }
+        double logSum = Math.log(sum);
+        for (int i = offset; i < offset + width; i++) {
+            double shifted = a[i] - max;
+            a[i] = (float) (log ? shifted - logSum : Math.exp(shifted) / sum);
+        }
+    }
+}
