@@ -1,0 +1,57 @@
+package io.flinkrnn.operators;
+
+import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.model.KerasModels;
+import io.flinkrnn.model.spec.ModelSpec;
+import io.flinkrnn.operators.store.ModelStore;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads model files once per TaskManager JVM and shares the immutable {@link ModelSpec} among every
+ * operator instance that serves it; store versions are fetched and their hashes checked on the way.
+ * Each instance compiles its own {@link InferenceModel}, because a compiled model keeps per-thread
+ * scratch buffers.
+ */
+final class ModelLoader {
+
+    /** A compiled model and the version label its outputs carry. */
+    record Loaded(InferenceModel model, String version) {}
+
+    private record Resolved(ModelSpec spec, String version) {}
+
+    private static final Map<ModelSource, Resolved> CACHE = new ConcurrentHashMap<>();
+
+    private ModelLoader() {}
+
+    static Loaded load(ModelSource source, RnnSettings settings) {
+        ModelSource key = source;
+        if (source.inStore() && "latest".equals(source.version())) {
+            // 'latest' moves; pin it to the version it means now before caching.
+            key = source.withVersion(ModelStore.at(source.store())
+                    .resolve(source.model(), "latest")
+                    .version());
+        }
+        Resolved r = CACHE.computeIfAbsent(key, ModelLoader::read);
+        return new Loaded(
+                InferenceModel.compile(r.spec(), EngineModes.of(settings.mode(), settings.window(), r.spec())),
+                r.version());
+    }
+
+    /** The newest version in the source's store, for polling. */
+    static String latestVersion(ModelSource source) {
+        return ModelStore.at(source.store()).resolve(source.model(), "latest").version();
+    }
+
+    private static Resolved read(ModelSource source) {
+        if (source.inStore()) {
+            ModelStore.StoredModel stored = ModelStore.at(source.store()).fetch(source.model(), source.version());
+            return new Resolved(stored.spec(), stored.manifest().version());
+        }
+        ModelSpec spec = source.weights() == null
+                ? KerasModels.load(Path.of(source.model()))
+                : KerasModels.load(Path.of(source.model()), Path.of(source.weights()));
+        return new Resolved(spec, source.version());
+    }
+}

@@ -1,0 +1,9 @@
+package io.flinkrnn.operators;
+
+import java.io.Serializable;
+
+/**
+ * One event of one key: the per-step input tensor flattened in C order (SEMANTICS.md section 6), or
+ * a single token id for models that start with an Embedding.
+ */
+public record RnnEvent(String key, long timestamp, float[] features) implements Serializable {}

@@ -1,0 +1,358 @@
+package io.flinkrnn.operators;
+
+import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.operators.bundle.BundleTrigger;
+import io.flinkrnn.operators.bundle.CountBundleTrigger;
+import io.flinkrnn.operators.bundle.EventBundle;
+import io.flinkrnn.operators.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.state.KeyState;
+import io.flinkrnn.operators.state.KeyStateSerializer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The keyed inference operator. Input 1 carries events keyed by their key; input 2 carries control
+ * events broadcast to every subtask. Each key's recurrent state lives in keyed state ({@link
+ * KeyState}); events are bundled across keys and handed to the engine one round at a time, so one
+ * batched step serves every key of the bundle (Flink table-runtime's bundle operators: the trigger
+ * says when, {@link InferenceBundleFunction} says what).
+ *
+ * <p>Bundles never outlive a checkpoint barrier, a watermark, a control event or the end of input:
+ * each of them finishes the bundle first, so no checkpoint holds half a bundle and exactly-once
+ * needs nothing beyond keyed state.
+ */
+public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
+        implements TwoInputStreamOperator<RnnEvent, Control, Prediction>,
+                Triggerable<String, VoidNamespace>,
+                InferenceBundleFunction.KeyStates {
+
+    private static final long serialVersionUID = 1L;
+
+    private final RnnSettings settings;
+
+    private transient ModelSwitch models;
+    private transient ValueState<KeyState> keyState;
+    private transient MapState<Long, List<RnnEvent>> eventTimeBuffer;
+    private transient ListState<OperatorFacts> factsState;
+    private transient OperatorFacts restored;
+    private transient int epoch;
+    private transient InternalTimerService<VoidNamespace> timers;
+    private transient EventBundle bundle;
+    private transient BundleTrigger trigger;
+    private transient boolean bundleTimerPending;
+    private transient InferenceBundleFunction bundleFunction;
+    private transient RnnMetrics metrics;
+
+    public RnnInferenceOperator(RnnSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        // Resets and swaps are broadcast, so every subtask holds the same facts; after rescaling take the newest.
+        factsState = context.getOperatorStateStore()
+                .getUnionListState(
+                        new ListStateDescriptor<>("flink-rnn-facts", TypeInformation.of(OperatorFacts.class)));
+        restored = OperatorFacts.newest(factsState.get());
+        epoch = restored.epoch();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        models = new ModelSwitch(settings, restored.version(), restored.generation(), getOperatorName());
+        ValueStateDescriptor<KeyState> stateDescriptor =
+                new ValueStateDescriptor<>("flink-rnn-state", KeyStateSerializer.INSTANCE);
+        if (settings.idleTtl() != null) {
+            stateDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(settings.idleTtl())
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        keyState = getRuntimeContext().getState(stateDescriptor);
+        if (settings.eventTime()) {
+            eventTimeBuffer = getRuntimeContext()
+                    .getMapState(new MapStateDescriptor<>(
+                            "flink-rnn-event-time-buffer", Types.LONG, Types.LIST(TypeInformation.of(RnnEvent.class))));
+        }
+        timers = getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
+        bundle = new EventBundle();
+        trigger = new CountBundleTrigger(settings.bundleMaxEvents());
+        metrics = new RnnMetrics(getMetricGroup(), bundle);
+        if (settings.pollInterval() != null) {
+            schedulePoll();
+        }
+        bundleFunction = new InferenceBundleFunction(
+                models.model(),
+                models.version(),
+                settings,
+                this,
+                metrics.outputs,
+                metrics.stepRows,
+                metrics.engineNanos);
+    }
+
+    @Override
+    public void processElement1(StreamRecord<RnnEvent> record) throws Exception {
+        RnnEvent event = record.getValue();
+        metrics.events.inc();
+        String reason = EventValidator.rejectReason(event, models.model().inputSize());
+        if (reason != null) {
+            metrics.rejects.inc();
+            output.collect(
+                    RnnSideOutputs.REJECTS,
+                    new StreamRecord<>(new Rejected(event == null ? null : event.key(), timestampOf(event), reason)));
+            return;
+        }
+        if (!settings.eventTime()) {
+            addToBundle(event);
+            return;
+        }
+        long watermark = timers.currentWatermark();
+        if (event.timestamp() > watermark) {
+            List<RnnEvent> sameTime = eventTimeBuffer.get(event.timestamp());
+            if (sameTime == null) {
+                sameTime = new ArrayList<>(1);
+            }
+            sameTime.add(event);
+            eventTimeBuffer.put(event.timestamp(), sameTime);
+            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, event.timestamp());
+        } else if (watermark - event.timestamp() <= settings.allowedLateness().toMillis()) {
+            addToBundle(event);
+        } else {
+            metrics.late.inc();
+            output.collect(RnnSideOutputs.LATE, new StreamRecord<>(event, event.timestamp()));
+        }
+    }
+
+    @Override
+    public void processElement2(StreamRecord<Control> record) throws Exception {
+        Control control = record.getValue();
+        // Events that arrived before the control event are served before it.
+        finishBundle();
+        switch (control.kind()) {
+            case RESET_ALL -> epoch++;
+            case SWAP_MODEL -> requestSwap(control);
+            case RESET_KEY -> {
+                if (ownsKey(control.key())) {
+                    setCurrentKey(control.key());
+                    keyState.clear();
+                }
+            }
+            case FORECAST -> {
+                if (ownsKey(control.key())) {
+                    forecast(control);
+                }
+            }
+        }
+    }
+
+    private void forecast(Control control) throws Exception {
+        setCurrentKey(control.key());
+        KeyState current = liveState(Long.MIN_VALUE);
+        try {
+            InferenceModel model = models.model();
+            float[][] steps = model.forecast(current.values, control.horizon());
+            float[] flat = new float[steps.length * model.outputSize()];
+            for (int k = 0; k < steps.length; k++) {
+                System.arraycopy(steps[k], 0, flat, k * model.outputSize(), model.outputSize());
+            }
+            output.collect(
+                    RnnSideOutputs.FORECASTS,
+                    new StreamRecord<>(new Forecast(
+                            control.key(), current.lastTimestamp, control.horizon(), flat, models.version())));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            metrics.rejects.inc();
+            output.collect(
+                    RnnSideOutputs.REJECTS,
+                    new StreamRecord<>(new Rejected(
+                            control.key(),
+                            current.lastTimestamp,
+                            "forecast of " + control.horizon() + " steps: " + e.getMessage())));
+        }
+    }
+
+    /** Events after a swap request are served by the new version; it loads while they gather. */
+    private void requestSwap(Control control) {
+        try {
+            models.request(control.version());
+        } catch (IllegalArgumentException e) {
+            metrics.swapsRefused.inc();
+            output.collect(
+                    RnnSideOutputs.REJECTS, new StreamRecord<>(new Rejected(null, Long.MIN_VALUE, e.getMessage())));
+        }
+    }
+
+    private void schedulePoll() {
+        long due = getProcessingTimeService().getCurrentProcessingTime()
+                + settings.pollInterval().toMillis();
+        getProcessingTimeService().registerTimer(due, time -> {
+            models.poll();
+            schedulePoll();
+        });
+    }
+
+    /** Switches to a loaded version between bundles; {@code wait} blocks until a pending one is loaded. */
+    private void takeLoadedModel(boolean wait) {
+        switch (models.take(wait)) {
+            case NONE -> {}
+            case REFUSED -> metrics.swapsRefused.inc();
+            case SWITCHED_RESETTING_STATES -> {
+                epoch++;
+                useNewModel();
+            }
+            case SWITCHED_KEEPING_STATES -> useNewModel();
+        }
+    }
+
+    private void useNewModel() {
+        metrics.swaps.inc();
+        bundleFunction.serve(models.model(), models.version());
+    }
+
+    /**
+     * Event-time mode: the watermark passed this key's events of one timestamp. Timers fire in
+     * timestamp order, so each key's events reach the bundle sorted by event time.
+     */
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        List<RnnEvent> ripe = eventTimeBuffer.get(timer.getTimestamp());
+        eventTimeBuffer.remove(timer.getTimestamp());
+        if (ripe != null) {
+            for (RnnEvent e : ripe) {
+                addToBundle(e);
+            }
+        }
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        // Outputs of events the watermark releases must leave before the watermark itself.
+        finishBundle();
+        if (timeServiceManager != null) {
+            timeServiceManager.advanceWatermark(mark);
+        }
+        finishBundle();
+        output.emitWatermark(mark);
+    }
+
+    @Override
+    public boolean useInterruptibleTimers() {
+        return false;
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        finishBundle();
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        factsState.update(List.of(new OperatorFacts(epoch, models.generation(), models.version())));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (models != null) {
+            models.close();
+        }
+        super.close();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        finishBundle();
+        super.finish();
+    }
+
+    private void addToBundle(RnnEvent event) throws Exception {
+        bundle.add(event);
+        takeLoadedModel(false);
+        // While a new version loads, its events gather, up to a few bundles, rather than wait for it.
+        boolean full = trigger.onElement();
+        if (full && (!models.loading() || bundle.size() >= 4 * settings.bundleMaxEvents())) {
+            finishBundle();
+        } else if (!bundleTimerPending && !settings.bundleMaxDelay().isZero()) {
+            bundleTimerPending = true;
+            long due = getProcessingTimeService().getCurrentProcessingTime()
+                    + settings.bundleMaxDelay().toMillis();
+            getProcessingTimeService().registerTimer(due, time -> finishBundle());
+        }
+    }
+
+    private void finishBundle() throws Exception {
+        // Everything in the bundle arrived after the last swap request: it is the new version's.
+        takeLoadedModel(true);
+        bundleTimerPending = false;
+        if (!bundle.isEmpty()) {
+            bundleFunction.finishBundle(bundle, output);
+        }
+        trigger.reset();
+    }
+
+    /** The key's state as the next event must see it: fresh after a reset-all, a session gap or TTL. */
+    @Override
+    public KeyState load(RnnEvent event) throws Exception {
+        setCurrentKey(event.key());
+        return liveState(event.timestamp());
+    }
+
+    @Override
+    public void store(RnnEvent event, KeyState state) throws Exception {
+        setCurrentKey(event.key());
+        keyState.update(state);
+    }
+
+    private KeyState liveState(long nextTimestamp) throws Exception {
+        KeyState state = keyState.value();
+        boolean gap = state != null
+                && settings.sessionGap() != null
+                && nextTimestamp != Long.MIN_VALUE
+                && nextTimestamp - state.lastTimestamp > settings.sessionGap().toMillis();
+        if (state == null || state.epoch != epoch || gap) {
+            return new KeyState(models.model().newState(), Long.MIN_VALUE, 0, epoch);
+        }
+        return state;
+    }
+
+    private boolean ownsKey(String key) {
+        if (key == null) {
+            return false;
+        }
+        var task = getRuntimeContext().getTaskInfo();
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                        key, task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
+                == task.getIndexOfThisSubtask();
+    }
+
+    private static long timestampOf(RnnEvent event) {
+        return event == null ? Long.MIN_VALUE : event.timestamp();
+    }
+}

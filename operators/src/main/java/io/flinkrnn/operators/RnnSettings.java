@@ -1,0 +1,84 @@
+package io.flinkrnn.operators;
+
+import java.io.Serializable;
+import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+
+/**
+ * The operator's immutable settings, read from {@link RnnOptions} and refined by the {@link
+ * RnnInference} builder.
+ *
+ * @param window {@code null} to take the model's fixed input length
+ * @param idleTtl {@code null} to keep idle keys forever
+ * @param sessionGap {@code null} for no session gap
+ * @param allowedLateness {@code null} for arrival order; else events are ordered by event time
+ */
+public record RnnSettings(
+        ModelSource model,
+        String mode,
+        Integer window,
+        int bundleMaxEvents,
+        Duration bundleMaxDelay,
+        Duration idleTtl,
+        Duration sessionGap,
+        Duration allowedLateness,
+        boolean emitStates,
+        RnnOptions.SwapPolicy swapPolicy,
+        Duration pollInterval)
+        implements Serializable {
+
+    public RnnSettings {
+        if (model == null) {
+            throw new IllegalArgumentException("no model: call RnnInference.forModel(...)");
+        }
+        if (bundleMaxEvents < 1) {
+            throw new IllegalArgumentException(
+                    RnnOptions.BUNDLE_MAX_EVENTS.key() + " must be at least 1, got " + bundleMaxEvents);
+        }
+        requireNonNegative(RnnOptions.BUNDLE_MAX_DELAY.key(), bundleMaxDelay);
+        requirePositive(RnnOptions.IDLE_TTL.key(), idleTtl);
+        requirePositive(RnnOptions.SESSION_GAP.key(), sessionGap);
+        requireNonNegative(RnnOptions.ALLOWED_LATENESS.key(), allowedLateness);
+        requirePositive(RnnOptions.POLL_INTERVAL.key(), pollInterval);
+        if (pollInterval != null && !model.inStore()) {
+            throw new IllegalArgumentException(RnnOptions.POLL_INTERVAL.key()
+                    + " needs a model from a model store, not the file " + model.model());
+        }
+    }
+
+    public static RnnSettings from(ModelSource model, ReadableConfig config) {
+        return new RnnSettings(
+                model,
+                config.get(RnnOptions.MODE),
+                config.getOptional(RnnOptions.WINDOW).orElse(null),
+                config.get(RnnOptions.BUNDLE_MAX_EVENTS),
+                config.get(RnnOptions.BUNDLE_MAX_DELAY),
+                config.getOptional(RnnOptions.IDLE_TTL).orElse(null),
+                config.getOptional(RnnOptions.SESSION_GAP).orElse(null),
+                config.getOptional(RnnOptions.ALLOWED_LATENESS).orElse(null),
+                config.get(RnnOptions.EMIT_STATES),
+                config.get(RnnOptions.SWAP_POLICY),
+                config.getOptional(RnnOptions.POLL_INTERVAL).orElse(null));
+    }
+
+    public static RnnSettings defaults(ModelSource model) {
+        return from(model, new Configuration());
+    }
+
+    public boolean eventTime() {
+        return allowedLateness != null;
+    }
+
+    private static void requirePositive(String key, Duration d) {
+        if (d != null && (d.isNegative() || d.isZero())) {
+            throw new IllegalArgumentException(key + " must be positive, got " + d);
+        }
+    }
+
+    private static void requireNonNegative(String key, Duration d) {
+        if (d != null && d.isNegative()) {
+            throw new IllegalArgumentException(key + " must not be negative, got " + d);
+        }
+    }
+}

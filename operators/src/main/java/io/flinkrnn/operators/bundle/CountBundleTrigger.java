@@ -1,0 +1,32 @@
+package io.flinkrnn.operators.bundle;
+
+/** Ends a bundle once it holds {@code maxCount} events. */
+public final class CountBundleTrigger implements BundleTrigger {
+
+    private static final long serialVersionUID = 1L;
+
+    private final long maxCount;
+    private transient long count;
+
+    public CountBundleTrigger(long maxCount) {
+        if (maxCount < 1) {
+            throw new IllegalArgumentException("a bundle holds at least one event, got maxCount=" + maxCount);
+        }
+        this.maxCount = maxCount;
+    }
+
+    @Override
+    public boolean onElement() {
+        return ++count >= maxCount;
+    }
+
+    @Override
+    public void reset() {
+        count = 0;
+    }
+
+    @Override
+    public String explain() {
+        return "CountBundleTrigger(" + maxCount + ")";
+    }
+}

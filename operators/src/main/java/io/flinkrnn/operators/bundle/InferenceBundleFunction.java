@@ -1,0 +1,112 @@
+package io.flinkrnn.operators.bundle;
+
+import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.operators.Prediction;
+import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnSettings;
+import io.flinkrnn.operators.state.KeyState;
+import java.util.List;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.streaming.api.operators.Output;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * What happens to a finished bundle: round by round, the touched keys become the rows of one batched
+ * engine step. Their states come out of keyed state, the engine updates them in place, and they go
+ * back; rows that produce an output are emitted.
+ */
+public final class InferenceBundleFunction {
+
+    /** Keyed state access through the current key, provided by the operator. */
+    public interface KeyStates {
+        KeyState load(RnnEvent event) throws Exception;
+
+        void store(RnnEvent event, KeyState state) throws Exception;
+    }
+
+    private final RnnSettings settings;
+    private InferenceModel model;
+    private String version;
+    private final KeyStates states;
+    private final Counter outputsCounter;
+    private final Histogram stepRows;
+    private final Histogram engineNanos;
+
+    private KeyState[] rowStates = new KeyState[0];
+    private float[][] inputs = new float[0][];
+    private float[][] stateRows = new float[0][];
+    private float[][] outputs = new float[0][];
+    private boolean[] emitted = new boolean[0];
+
+    public InferenceBundleFunction(
+            InferenceModel model,
+            String version,
+            RnnSettings settings,
+            KeyStates states,
+            Counter outputsCounter,
+            Histogram stepRows,
+            Histogram engineNanos) {
+        this.settings = settings;
+        serve(model, version);
+        this.states = states;
+        this.outputsCounter = outputsCounter;
+        this.stepRows = stepRows;
+        this.engineNanos = engineNanos;
+    }
+
+    /** Serves the following bundles with another model, e.g. after a swap. */
+    public void serve(InferenceModel newModel, String newVersion) {
+        this.model = newModel;
+        this.version = newVersion;
+        this.outputs = new float[rowStates.length][newModel.outputSize()];
+    }
+
+    public void finishBundle(EventBundle bundle, Output<StreamRecord<Prediction>> out) throws Exception {
+        while (!bundle.isEmpty()) {
+            step(bundle.nextRound(), out);
+        }
+    }
+
+    private void step(List<RnnEvent> round, Output<StreamRecord<Prediction>> out) throws Exception {
+        int rows = round.size();
+        ensureCapacity(rows);
+        for (int i = 0; i < rows; i++) {
+            RnnEvent event = round.get(i);
+            rowStates[i] = states.load(event);
+            inputs[i] = event.features();
+            stateRows[i] = rowStates[i].values;
+        }
+        long start = System.nanoTime();
+        model.step(rows, inputs, stateRows, outputs, emitted);
+        engineNanos.update(System.nanoTime() - start);
+        stepRows.update(rows);
+        for (int i = 0; i < rows; i++) {
+            RnnEvent event = round.get(i);
+            KeyState state = rowStates[i];
+            state.lastTimestamp = event.timestamp();
+            state.events++;
+            states.store(event, state);
+            if (emitted[i]) {
+                outputsCounter.inc();
+                float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;
+                Prediction p = new Prediction(event.key(), event.timestamp(), outputs[i].clone(), version, exported);
+                out.collect(new StreamRecord<>(p, event.timestamp()));
+            }
+            rowStates[i] = null;
+            inputs[i] = null;
+        }
+    }
+
+    private void ensureCapacity(int rows) {
+        if (rowStates.length >= rows) {
+            return;
+        }
+        int n = Math.max(rows, rowStates.length * 2);
+        rowStates = new KeyState[n];
+        inputs = new float[n][];
+        stateRows = new float[n][];
+        outputs = new float[n][model.outputSize()];
+        emitted = new boolean[n];
+    }
+}
