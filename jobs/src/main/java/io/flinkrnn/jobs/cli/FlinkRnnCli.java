@@ -1,5 +1,9 @@
 package io.flinkrnn.jobs.cli;
 
+import io.flinkrnn.jobs.demo.DemoCommand;
+import io.flinkrnn.jobs.replay.ReplayCommand;
+import io.flinkrnn.jobs.run.ProduceCommand;
+import io.flinkrnn.jobs.run.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +13,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Keras recurrent models (LSTM, GRU, SimpleRNN, ...) on keyed Apache Flink streams.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+            CommandLine.HelpCommand.class,
+            DemoCommand.class,
+            ReplayCommand.class,
+            InspectCommand.class,
+            StoreCommand.class,
+            RunCommand.class,
+            ProduceCommand.class
+        })
 public final class FlinkRnnCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,10 @@
+package io.flinkrnn.jobs.run;
+
+/** A Kafka record's value as read, with where it came from, so a bad one can be traced back. */
+public record KafkaPayload(String topic, int partition, long offset, byte[] value) {
+
+    /** {@code topic-partition@offset}, the way Kafka's tools name a record. */
+    public String origin() {
+        return topic + "-" + partition + "@" + offset;
+    }
+}

@@ -1,0 +1,42 @@
+package io.flinkrnn.jobs.run;
+
+import io.flinkrnn.operators.EventValidator;
+import io.flinkrnn.operators.RnnEvent;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Turns Kafka records into events. A record that does not parse, or whose features the model cannot
+ * take, goes to {@link #DEAD_LETTERS} with its original bytes, here, where those bytes are still
+ * at hand; the job never fails on input.
+ */
+final class ParseEvents extends ProcessFunction<KafkaPayload, RnnEvent> {
+
+    static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    private final EventFormat format;
+    private final int features;
+
+    ParseEvents(EventFormat format, int features) {
+        this.format = format;
+        this.features = features;
+    }
+
+    @Override
+    public void processElement(KafkaPayload record, Context ctx, Collector<RnnEvent> out) {
+        RnnEvent event;
+        try {
+            event = format.parse(record.value());
+        } catch (EventFormat.BadEvent e) {
+            ctx.output(DEAD_LETTERS, DeadLetter.unparsed(record, e.getMessage()));
+            return;
+        }
+        String reason = EventValidator.rejectReason(event, features);
+        if (reason != null) {
+            ctx.output(DEAD_LETTERS, DeadLetter.invalid(record, event, reason));
+            return;
+        }
+        out.collect(event);
+    }
+}

@@ -1,0 +1,159 @@
+package io.flinkrnn.jobs.run;
+
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.RnnOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+
+/**
+ * The validated settings of the Kafka job: one Flink {@link Configuration} holding the job's, the
+ * operator's and Flink's own keys, with this job's defaults (RocksDB, incremental checkpoints kept
+ * on cancellation) filled in. Every problem is one line naming the key, found before anything runs.
+ */
+public final class RunConfig {
+
+    private final Configuration config;
+
+    private RunConfig(Configuration config) {
+        this.config = config;
+    }
+
+    /** Throws for the first key no option class knows; {@code source} names where it came from. */
+    public static void requireKnown(Map<String, String> settings, String source) {
+        for (String key : settings.keySet()) {
+            if (!KnownOptions.isKnown(key)) {
+                String near = KnownOptions.closest(key);
+                throw new IllegalArgumentException("unknown option '" + key + "' in " + source
+                        + (near == null ? "" : " (did you mean '" + near + "'?)"));
+            }
+        }
+    }
+
+    public static RunConfig of(Map<String, String> settings) {
+        requireKnown(settings, "the job settings");
+        Configuration config = Configuration.fromMap(settings);
+        applyDefaults(config);
+        RunConfig run = new RunConfig(config);
+        run.validate();
+        return run;
+    }
+
+    private static void applyDefaults(Configuration config) {
+        setIfAbsent(config, StateBackendOptions.STATE_BACKEND, "rocksdb");
+        setIfAbsent(config, CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
+        setIfAbsent(config, CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        // A cancelled or failed job leaves its last checkpoint behind, to restart from.
+        setIfAbsent(
+                config,
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    }
+
+    private static <T> void setIfAbsent(Configuration config, ConfigOption<T> option, T value) {
+        if (!config.contains(option)) {
+            config.set(option, value);
+        }
+    }
+
+    private void validate() {
+        for (ConfigOption<String> required : new ConfigOption[] {
+            RunOptions.MODEL,
+            RunOptions.BOOTSTRAP_SERVERS,
+            RunOptions.TOPIC,
+            RunOptions.OUTPUT_TOPIC,
+            RunOptions.DEAD_LETTER_TOPIC
+        }) {
+            if (config.getOptional(required).filter(v -> !v.isBlank()).isEmpty()) {
+                throw new IllegalArgumentException("missing option '" + required.key() + "'");
+            }
+        }
+        if (!config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+            throw new IllegalArgumentException("missing option '" + CheckpointingOptions.CHECKPOINTS_DIRECTORY.key()
+                    + "': the job restarts from the checkpoints it keeps there");
+        }
+        String topic = config.get(RunOptions.TOPIC);
+        for (ConfigOption<String> out : new ConfigOption[] {RunOptions.OUTPUT_TOPIC, RunOptions.DEAD_LETTER_TOPIC}) {
+            if (config.get(out).equals(topic)) {
+                throw new IllegalArgumentException(out.key() + " and " + RunOptions.TOPIC.key() + " are both '" + topic
+                        + "': the job would read its own output");
+            }
+        }
+        String mode = config.get(RnnOptions.MODE).toLowerCase(Locale.ROOT);
+        if (config.contains(RnnOptions.WINDOW) && !mode.equals("window")) {
+            throw new IllegalArgumentException(RnnOptions.WINDOW.key() + " is set but " + RnnOptions.MODE.key()
+                    + " is '" + mode + "': a window length needs window mode");
+        }
+        Duration interval = config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
+        if (interval.isZero() || interval.isNegative()) {
+            throw new IllegalArgumentException(CheckpointingOptions.CHECKPOINTING_INTERVAL.key()
+                    + " must be positive: exactly-once Kafka output is committed on checkpoints");
+        }
+        if (config.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE) != CheckpointingMode.EXACTLY_ONCE) {
+            throw new IllegalArgumentException(
+                    CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE.key()
+                            + " is AT_LEAST_ONCE, but the Kafka sinks are exactly-once: unaligned replays would commit duplicates");
+        }
+        Duration timeout = config.get(RunOptions.TRANSACTION_TIMEOUT);
+        if (timeout.compareTo(interval) <= 0) {
+            throw new IllegalArgumentException(RunOptions.TRANSACTION_TIMEOUT.key() + " (" + timeout
+                    + ") must be longer than " + CheckpointingOptions.CHECKPOINTING_INTERVAL.key() + " (" + interval
+                    + "): Kafka would abort transactions before their checkpoint commits them");
+        }
+        format();
+        startingOffsets();
+        // Typed getters throw one-line errors for values of the wrong type now, not on the cluster.
+        config.get(RnnOptions.BUNDLE_MAX_EVENTS);
+        config.get(RnnOptions.BUNDLE_MAX_DELAY);
+    }
+
+    /** The whole configuration, for {@code StreamExecutionEnvironment.getExecutionEnvironment}. */
+    public Configuration flink() {
+        return new Configuration(config);
+    }
+
+    public ModelSource model() {
+        Path model = Path.of(config.get(RunOptions.MODEL));
+        ModelSource source = config.getOptional(RunOptions.WEIGHTS)
+                .map(w -> ModelSource.of(model, Path.of(w)))
+                .orElseGet(() -> ModelSource.of(model));
+        return config.getOptional(RunOptions.MODEL_VERSION)
+                .map(source::withVersion)
+                .orElse(source);
+    }
+
+    public EventFormat format() {
+        return EventFormat.named(config.get(RunOptions.FORMAT));
+    }
+
+    public StartingOffsets startingOffsets() {
+        return StartingOffsets.named(config.get(RunOptions.STARTING_OFFSETS));
+    }
+
+    public String get(ConfigOption<String> option) {
+        return config.get(option);
+    }
+
+    public Duration transactionTimeout() {
+        return config.get(RunOptions.TRANSACTION_TIMEOUT);
+    }
+
+    /** The {@code flink-rnn.kafka.properties.*} entries, without the prefix. */
+    public Properties kafkaProperties() {
+        Properties p = new Properties();
+        config.toMap().forEach((k, v) -> {
+            if (k.startsWith(RunOptions.KAFKA_PROPERTIES_PREFIX)) {
+                p.setProperty(k.substring(RunOptions.KAFKA_PROPERTIES_PREFIX.length()), v);
+            }
+        });
+        return p;
+    }
+}

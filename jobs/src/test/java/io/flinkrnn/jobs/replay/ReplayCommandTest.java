@@ -1,0 +1,201 @@
+package io.flinkrnn.jobs.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flinkrnn.jobs.cli.FlinkRnnCli;
+import io.flinkrnn.model.fixtures.CsvRow;
+import io.flinkrnn.model.fixtures.Fixture;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** {@code replay} against what real Keras computed for the fixtures (SEMANTICS.md section 7). */
+class ReplayCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter err = new StringWriter();
+
+    private int replay(String... args) {
+        CommandLine cli = FlinkRnnCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of("replay"));
+        all.addAll(List.of(args));
+        return cli.execute(all.toArray(String[]::new));
+    }
+
+    private static String model(Fixture f) {
+        return f.file("keras").or(() -> f.file("h5")).orElseThrow().toString();
+    }
+
+    /** Asserts {@code out} holds exactly Keras's expected rows, in any order, within 1e-5. */
+    private static void assertEqualsKeras(Path out, List<CsvRow> expected) {
+        Map<String, float[]> got = new HashMap<>();
+        for (CsvRow row : CsvRow.read(out)) {
+            assertThat(got.put(row.key() + "@" + row.t(), row.values()))
+                    .as("duplicate output")
+                    .isNull();
+        }
+        assertThat(got).hasSameSizeAs(expected);
+        for (CsvRow want : expected) {
+            float[] y = got.get(want.key() + "@" + want.t());
+            assertThat(y).as("output for %s t=%d", want.key(), want.t()).isNotNull();
+            for (int i = 0; i < y.length; i++) {
+                assertThat(y[i])
+                        .as("%s t=%d y%d", want.key(), want.t(), i)
+                        .isCloseTo(want.values()[i], org.assertj.core.data.Offset.offset(1e-5f));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"keras3_stacked_long", "keras2_window_lstm", "keras3_gru_reset_before", "keras2_masking_seq"})
+    void directEngineReproducesKeras(String name) {
+        Fixture f = Fixture.named(name);
+        Path out = dir.resolve("out.csv");
+        assertThat(replay(
+                        "--model",
+                        model(f),
+                        "--events",
+                        f.events().toString(),
+                        "--out",
+                        out.toString(),
+                        "--batch",
+                        "7"))
+                .as(err.toString())
+                .isZero();
+        assertEqualsKeras(out, f.expectedRows());
+    }
+
+    @Test
+    void jsonConfigWithWeightsReproducesKeras() {
+        Fixture f = Fixture.named("keras2_lstm_last");
+        Path out = dir.resolve("out.csv");
+        assertThat(replay(
+                        "--model",
+                        f.file("json").orElseThrow().toString(),
+                        "--weights",
+                        f.file("weights").orElseThrow().toString(),
+                        "--events",
+                        f.events().toString(),
+                        "--out",
+                        out.toString()))
+                .as(err.toString())
+                .isZero();
+        assertEqualsKeras(out, f.expectedRows());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void flinkEngineWritesTheSameNumbers(String backend) {
+        Fixture f = Fixture.named("keras3_lstm_seq");
+        Path out = dir.resolve("out.csv");
+        assertThat(replay(
+                        "--model",
+                        model(f),
+                        "--events",
+                        f.events().toString(),
+                        "--out",
+                        out.toString(),
+                        "--engine",
+                        "flink",
+                        "--parallelism",
+                        "2",
+                        "--state-backend",
+                        backend))
+                .as(err.toString())
+                .isZero();
+        assertEqualsKeras(out, f.expectedRows());
+    }
+
+    @Test
+    void badRowsGoToRejectsAndChangeNoState() throws Exception {
+        Fixture f = Fixture.named("keras3_lstm_seq");
+        List<String> lines = new ArrayList<>(Files.readAllLines(f.events()));
+        String[] first = lines.get(1).split(",");
+        String key = first[0];
+        // Inserted after line 2 (the key's t=0 row), each bad in one way; the good rows must still match Keras.
+        List<String> bad = List.of(
+                key + ",5,1,2,3",
+                key + ",5,1,2,x,4",
+                key + ",5,1,NaN,3,4",
+                key + ",5,1,2,Infinity,4",
+                ",5,1,2,3,4",
+                key + ",0,1,2,3,4");
+        lines.addAll(2, bad);
+        Path events = dir.resolve("events.csv");
+        Files.write(events, lines);
+        Path out = dir.resolve("out.csv");
+        Path rejects = dir.resolve("rejects.csv");
+        assertThat(replay(
+                        "--model",
+                        model(f),
+                        "--events",
+                        events.toString(),
+                        "--out",
+                        out.toString(),
+                        "--rejects",
+                        rejects.toString()))
+                .as(err.toString())
+                .isZero();
+        assertEqualsKeras(out, f.expectedRows());
+        assertThat(Files.readAllLines(rejects))
+                .containsExactly(
+                        "line,key,reason",
+                        "3,\"" + key + "\",\"expected 4 features, got 3\"",
+                        "4,\"" + key + "\",\"x2 is not a number: 'x'\"",
+                        "5,\"" + key + "\",\"feature x1 is NaN\"",
+                        "6,\"" + key + "\",\"feature x2 is Infinity\"",
+                        "7,\"\",\"event has no key\"",
+                        "8,\"" + key + "\",\"t=0 is not after the key's previous t=0\"");
+    }
+
+    @Test
+    void strictStopsAtTheFirstBadRow() throws Exception {
+        Fixture f = Fixture.named("keras3_lstm_seq");
+        List<String> lines = new ArrayList<>(Files.readAllLines(f.events()));
+        lines.add(3, "k0,99,1,2,3");
+        Path events = dir.resolve("events.csv");
+        Files.write(events, lines);
+        assertThat(replay(
+                        "--model",
+                        model(f),
+                        "--events",
+                        events.toString(),
+                        "--out",
+                        dir.resolve("o.csv").toString(),
+                        "--strict"))
+                .isNotZero();
+        assertThat(err.toString()).contains("line 4: expected 4 features, got 3");
+    }
+
+    @Test
+    void aHeaderThatDoesNotFitTheModelIsOneClearLine() throws Exception {
+        Fixture f = Fixture.named("keras3_lstm_seq");
+        Path events = dir.resolve("events.csv");
+        Files.write(events, List.of("key,t,x0", "a,0,1"));
+        assertThat(replay(
+                        "--model",
+                        model(f),
+                        "--events",
+                        events.toString(),
+                        "--out",
+                        dir.resolve("o.csv").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("error: " + events + " line 1: the header names 1 features, the model takes 4");
+    }
+}

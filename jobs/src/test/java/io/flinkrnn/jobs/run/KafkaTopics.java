@@ -1,0 +1,99 @@
+package io.flinkrnn.jobs.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Test-side Kafka clients: a plain producer, and a read_committed reader of JSON records. */
+final class KafkaTopics {
+
+    static final JsonMapper JSON = new JsonMapper();
+
+    private KafkaTopics() {}
+
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        return new KafkaProducer<>(p);
+    }
+
+    /** Reads whole topics from the beginning, seeing only records of committed transactions. */
+    static final class Reader implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Map<String, List<JsonNode>> byTopic;
+
+        Reader(String bootstrap, Map<String, Integer> topicPartitions) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            consumer = new KafkaConsumer<>(p);
+            List<TopicPartition> partitions = new ArrayList<>();
+            topicPartitions.forEach((topic, n) -> {
+                for (int i = 0; i < n; i++) {
+                    partitions.add(new TopicPartition(topic, i));
+                }
+            });
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            byTopic = new java.util.HashMap<>();
+            topicPartitions.keySet().forEach(t -> byTopic.put(t, new ArrayList<>()));
+        }
+
+        /** Polls until {@code topic} holds at least {@code count} records or the timeout passes. */
+        List<JsonNode> awaitAtLeast(String topic, int count, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (byTopic.get(topic).size() < count && System.nanoTime() < deadline) {
+                poll(Duration.ofMillis(100));
+            }
+            return byTopic.get(topic);
+        }
+
+        /** Polls until nothing arrives for {@code quiet}. */
+        void drain(Duration quiet) {
+            while (poll(quiet) > 0) {
+                // keep reading
+            }
+        }
+
+        List<JsonNode> records(String topic) {
+            return byTopic.get(topic);
+        }
+
+        private int poll(Duration timeout) {
+            int n = 0;
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+                try {
+                    byTopic.get(r.topic()).add(JSON.readTree(r.value()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                n++;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}
