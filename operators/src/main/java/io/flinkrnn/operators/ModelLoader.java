@@ -14,10 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Each instance compiles its own {@link InferenceModel}, because a compiled model keeps per-thread
  * scratch buffers.
  */
-final class ModelLoader {
+public final class ModelLoader {
 
     /** A compiled model and the version label its outputs carry. */
-    record Loaded(InferenceModel model, String version) {}
+    public record Loaded(InferenceModel model, String version) {}
 
     private record Resolved(ModelSpec spec, String version) {}
 
@@ -25,7 +25,7 @@ final class ModelLoader {
 
     private ModelLoader() {}
 
-    static Loaded load(ModelSource source, RnnSettings settings) {
+    public static Loaded load(ModelSource source, RnnSettings settings) {
         ModelSource key = source;
         if (source.inStore() && "latest".equals(source.version())) {
             // 'latest' moves; pin it to the version it means now before caching.

@@ -352,6 +352,11 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
                 == task.getIndexOfThisSubtask();
     }
 
+    /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */
+    long refusedSwaps() {
+        return metrics.swapsRefused.getCount();
+    }
+
     private static long timestampOf(RnnEvent event) {
         return event == null ? Long.MIN_VALUE : event.timestamp();
     }

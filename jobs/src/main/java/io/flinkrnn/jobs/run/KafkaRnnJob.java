@@ -1,17 +1,13 @@
 package io.flinkrnn.jobs.run;
 
-import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
-import io.flinkrnn.model.KerasModels;
-import io.flinkrnn.model.spec.ModelSpec;
-import io.flinkrnn.operators.EngineModes;
+import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnOptions;
 import io.flinkrnn.operators.RnnSettings;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -111,11 +107,7 @@ public final class KafkaRnnJob {
     }
 
     private static int inputSize(ModelSource model, RnnSettings settings) {
-        Path file = Path.of(model.model());
-        ModelSpec spec =
-                model.weights() == null ? KerasModels.load(file) : KerasModels.load(file, Path.of(model.weights()));
-        return InferenceModel.compile(spec, EngineModes.of(settings.mode(), settings.window(), spec))
-                .inputSize();
+        return ModelLoader.load(model, settings).model().inputSize();
     }
 
     /**

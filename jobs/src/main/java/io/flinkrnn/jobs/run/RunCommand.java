@@ -46,8 +46,15 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--model-version",
-            description = "[flink-rnn.model.version] Label in every output; default the file name.")
+            description = "[flink-rnn.model.version] Label in every output (default the file name); with a store,"
+                    + " the version to serve (default latest).")
     String modelVersion;
+
+    @Option(names = "--model-store", description = "[flink-rnn.model.store] Model store root URI.")
+    String modelStore;
+
+    @Option(names = "--model-name", description = "[flink-rnn.model.name] Model name in the store.")
+    String modelName;
 
     @Option(names = "--mode", description = "[flink-rnn.mode] auto, stateful or window. Default auto.")
     String mode;
@@ -128,6 +135,8 @@ public final class RunCommand implements Callable<Integer> {
         put(settings, RunOptions.MODEL, model);
         put(settings, RunOptions.WEIGHTS, weights);
         put(settings, RunOptions.MODEL_VERSION, modelVersion);
+        put(settings, RunOptions.MODEL_STORE, modelStore);
+        put(settings, RunOptions.MODEL_NAME, modelName);
         put(settings, RnnOptions.MODE, mode);
         put(settings, RnnOptions.WINDOW, window);
         put(settings, RunOptions.BOOTSTRAP_SERVERS, bootstrapServers);

@@ -65,12 +65,26 @@ public final class RunConfig {
     }
 
     private void validate() {
+        boolean file =
+                config.getOptional(RunOptions.MODEL).filter(v -> !v.isBlank()).isPresent();
+        boolean store = config.contains(RunOptions.MODEL_STORE) || config.contains(RunOptions.MODEL_NAME);
+        if (file == store) {
+            throw new IllegalArgumentException(
+                    file
+                            ? "both '" + RunOptions.MODEL.key() + "' and a model store are set; serve one model"
+                            : "missing option '" + RunOptions.MODEL.key() + "' (or '" + RunOptions.MODEL_STORE.key()
+                                    + "' with '" + RunOptions.MODEL_NAME.key() + "')");
+        }
+        if (store && !(config.contains(RunOptions.MODEL_STORE) && config.contains(RunOptions.MODEL_NAME))) {
+            throw new IllegalArgumentException("a model store needs both '" + RunOptions.MODEL_STORE.key() + "' and '"
+                    + RunOptions.MODEL_NAME.key() + "'");
+        }
+        if (store && config.contains(RunOptions.WEIGHTS)) {
+            throw new IllegalArgumentException("'" + RunOptions.WEIGHTS.key() + "' is for a model file; a store keeps"
+                    + " a model's weights with it");
+        }
         for (ConfigOption<String> required : new ConfigOption[] {
-            RunOptions.MODEL,
-            RunOptions.BOOTSTRAP_SERVERS,
-            RunOptions.TOPIC,
-            RunOptions.OUTPUT_TOPIC,
-            RunOptions.DEAD_LETTER_TOPIC
+            RunOptions.BOOTSTRAP_SERVERS, RunOptions.TOPIC, RunOptions.OUTPUT_TOPIC, RunOptions.DEAD_LETTER_TOPIC
         }) {
             if (config.getOptional(required).filter(v -> !v.isBlank()).isEmpty()) {
                 throw new IllegalArgumentException("missing option '" + required.key() + "'");
@@ -121,6 +135,12 @@ public final class RunConfig {
     }
 
     public ModelSource model() {
+        if (config.contains(RunOptions.MODEL_STORE)) {
+            return ModelSource.fromStore(
+                    config.get(RunOptions.MODEL_STORE),
+                    config.get(RunOptions.MODEL_NAME),
+                    config.getOptional(RunOptions.MODEL_VERSION).orElse("latest"));
+        }
         Path model = Path.of(config.get(RunOptions.MODEL));
         ModelSource source = config.getOptional(RunOptions.WEIGHTS)
                 .map(w -> ModelSource.of(model, Path.of(w)))

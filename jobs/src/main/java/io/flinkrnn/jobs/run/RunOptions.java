@@ -18,7 +18,8 @@ public final class RunOptions {
     public static final ConfigOption<String> MODEL = key("flink-rnn.model.path")
             .stringType()
             .noDefaultValue()
-            .withDescription("Keras .h5 or .keras model, or a JSON config (with flink-rnn.model.weights).");
+            .withDescription("Keras .h5 or .keras model, or a JSON config (with flink-rnn.model.weights);"
+                    + " or use flink-rnn.model.store and flink-rnn.model.name.");
 
     public static final ConfigOption<String> WEIGHTS = key("flink-rnn.model.weights")
             .stringType()
@@ -28,7 +29,18 @@ public final class RunOptions {
     public static final ConfigOption<String> MODEL_VERSION = key("flink-rnn.model.version")
             .stringType()
             .noDefaultValue()
-            .withDescription("The model_version every output carries; defaults to the model's file name.");
+            .withDescription("For a file, the model_version every output carries (default: the file name); for a"
+                    + " model store, the version to serve (default: latest).");
+
+    public static final ConfigOption<String> MODEL_STORE = key("flink-rnn.model.store")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Root URI of a model store (flink-rnn store); serve flink-rnn.model.name from it.");
+
+    public static final ConfigOption<String> MODEL_NAME = key("flink-rnn.model.name")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("The model's name in flink-rnn.model.store.");
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS = key("flink-rnn.kafka.bootstrap-servers")
             .stringType()

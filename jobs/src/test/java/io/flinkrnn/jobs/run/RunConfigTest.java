@@ -75,6 +75,27 @@ class RunConfigTest {
     }
 
     @Test
+    void aModelComesFromAFileOrFromAStoreNeverBoth() {
+        Map<String, String> store = minimal();
+        store.remove("flink-rnn.model.path");
+        store.put("flink-rnn.model.store", "file:///var/models");
+        store.put("flink-rnn.model.name", "sensors");
+        assertThat(RunConfig.of(store).model())
+                .isEqualTo(io.flinkrnn.operators.ModelSource.fromStore("file:///var/models", "sensors", "latest"));
+
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.model.store", "file:///var/models")))
+                .hasMessage("both 'flink-rnn.model.path' and a model store are set; serve one model");
+        Map<String, String> none = minimal();
+        none.remove("flink-rnn.model.path");
+        assertThatThrownBy(() -> RunConfig.of(none))
+                .hasMessage("missing option 'flink-rnn.model.path' (or 'flink-rnn.model.store' with"
+                        + " 'flink-rnn.model.name')");
+        store.remove("flink-rnn.model.name");
+        assertThatThrownBy(() -> RunConfig.of(store))
+                .hasMessage("a model store needs both 'flink-rnn.model.store' and 'flink-rnn.model.name'");
+    }
+
+    @Test
     void contradictionsAreErrors() {
         Map<String, String> window = with("flink-rnn.window", "10");
         window.put("flink-rnn.mode", "stateful");
