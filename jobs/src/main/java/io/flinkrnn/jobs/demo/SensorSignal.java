@@ -4,9 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * The demo's built-in sensors: each one a seasonal signal with its own amplitude, phase and offset
- * plus noise, the same formula the bundled model was trained on (tools/keras-fixtures/
- * train_demo_model.py). A few readings are replaced by spikes, the anomalies the demo should find.
- * Pure functions of (sensor, step), so any reader can recompute the reading behind an output.
+ * plus noise, the formula the bundled model was trained on ({@code tools/examples/train_sensor_lstm.py
+ * --demo}). A few readings are replaced by spikes, the anomalies the demo should find. Pure
+ * functions of (sensor, step), so any reader can recompute the reading behind an output.
  */
 public final class SensorSignal {
 
