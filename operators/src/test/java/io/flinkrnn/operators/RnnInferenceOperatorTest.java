@@ -112,6 +112,39 @@ class RnnInferenceOperatorTest {
     }
 
     @Test
+    void emittedStatesEqualKerasStatesAfterEachKeysLastEvent() throws Exception {
+        Fixture stacked = Fixture.named("keras3_stacked_long");
+        Configuration c = bundle(32);
+        c.set(RnnOptions.EMIT_STATES, true);
+        try (Harness h = open(settings(stacked, c), true)) {
+            for (RnnEvent e : events(stacked.eventRows())) {
+                h.processElement1(e, e.timestamp());
+            }
+            h.finish();
+            java.util.Map<String, Prediction> last = new java.util.HashMap<>();
+            h.predictions().forEach(p -> last.put(p.key(), p));
+            // states.csv: key,layer,state,v...: layer by layer, h before c, as return_state gives them.
+            java.util.Map<String, List<Float>> keras = new java.util.LinkedHashMap<>();
+            for (CsvRow row : CsvRow.read(stacked.dir().resolve("states.csv"))) {
+                List<Float> v = keras.computeIfAbsent(row.key(), k -> new ArrayList<>());
+                for (int i = 1; i < row.values().length; i++) {
+                    v.add(row.values()[i]);
+                }
+            }
+            assertThat(last.keySet()).isEqualTo(keras.keySet());
+            keras.forEach((key, want) -> {
+                float[] got = last.get(key).states();
+                assertThat(got).hasSize(want.size());
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(got[i])
+                            .as("%s state value %d", key, i)
+                            .isCloseTo(want.get(i), org.assertj.core.data.Offset.offset(KerasOutputs.TOLERANCE));
+                }
+            });
+        }
+    }
+
+    @Test
     void resetAllStartsEveryKeyOver() throws Exception {
         List<RnnEvent> events = events(LSTM_SEQ.eventRows());
         try (Harness h = open(settings(LSTM_SEQ, bundle(16)), false)) {
