@@ -116,7 +116,8 @@ final class ModelCompiler {
                     recurrent(b.forward(), input, false, -1),
                     recurrent(b.backward(), input, false, -1),
                     b.mergeMode(),
-                    b.forward().returnSequences());
+                    b.forward().returnSequences(),
+                    b.forward().outputShape(input).lastDim());
         }
         if (layer instanceof TimeDistributedSpec td) {
             LayerSpec inner = td.layer();
@@ -157,7 +158,7 @@ final class ModelCompiler {
 
     private Rnn recurrent(RecurrentSpec spec, Shape input, boolean carry, int index) {
         Cell cell = Cells.of(spec.cell(), kernel);
-        if (input.features().length != 1 || input.lastDim() != cell.inputSize()) {
+        if (input.stepSize() != cell.inputSize()) {
             throw new IllegalArgumentException("layer '" + spec.name() + "' (" + spec.className() + ") takes "
                     + cell.inputSize() + " features per step, its input is " + input);
         }

@@ -9,7 +9,9 @@ import java.util.List;
  * <ol>
  *   <li>stateful mode: the states of every recurrent layer on the stream's time axis, layer by layer
  *       in model order, each layer's states in Keras's order (h, then c for an LSTM; a {@code
- *       StackedRNNCells} its cells' states cell by cell) — {@link #states()};
+ *       StackedRNNCells} its cells' states cell by cell) — {@link #states()}. A {@code ConvLSTM2D}
+ *       layer carries its h and c feature maps, {@code 2 × filters × outRows × outCols} floats, each
+ *       map in the layer's {@code data_format} C order as Keras holds it;
  *   <li>window mode: the last N events, oldest first, {@code N * features} floats — {@link
  *       #windowOffset()};
  *   <li>the last output, what {@link InferenceModel#forecast} feeds back — {@link #outputOffset()};

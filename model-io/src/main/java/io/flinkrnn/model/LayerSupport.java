@@ -14,7 +14,8 @@ import java.util.Set;
  */
 final class LayerSupport {
 
-    static final Set<String> RECURRENT = Set.of("LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU");
+    static final Set<String> RECURRENT =
+            Set.of("LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D");
     static final Set<String> CELLS = Set.of("LSTMCell", "GRUCell", "SimpleRNNCell", "StackedRNNCells");
     /** Identity at inference. */
     static final Set<String> IDENTITY =
@@ -26,7 +27,8 @@ final class LayerSupport {
             union(Set.of("Dense", "TimeDistributedDense"), IDENTITY, ACTIVATION_LAYERS);
 
     private static final Set<String> OTHERS = Set.of("Masking", "Embedding", "RepeatVector", "Flatten", "Reshape");
-    private static final Set<String> CONV_RECURRENT = Set.of("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D");
+    /** Recurrent convolutions over other ranks than frames. */
+    private static final Set<String> CONV_RECURRENT = Set.of("ConvLSTM1D", "ConvLSTM3D");
 
     private LayerSupport() {}
 
@@ -59,7 +61,7 @@ final class LayerSupport {
             return Optional.of("Lambda: a Lambda layer is code, refused");
         }
         if (CONV_RECURRENT.contains(cls)) {
-            return Optional.of(cls + ": " + cls + " is not supported yet");
+            return Optional.of(cls + ": only ConvLSTM2D of the convolutional recurrent layers is supported");
         }
         if (cls.equals("RNN")) {
             return cellProblem(layer.nested("cell")).map(p -> "RNN of " + p);

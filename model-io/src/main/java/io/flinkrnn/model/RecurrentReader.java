@@ -19,27 +19,19 @@ import java.util.List;
  * Recurrent layers, every one reduced to a cell looped over time: {@code LSTM}, {@code GRU} and
  * {@code SimpleRNN} are {@code RNN} with their own cell and the cell's options on the layer; {@code
  * RNN(cell)} names its cell; Keras 2's CuDNN layers are fixed-activation LSTM/GRU with their weights
- * converted; {@code Bidirectional} holds two of them.
+ * converted; {@code ConvLSTM2D} goes to {@link ConvLstmReader}; {@code Bidirectional} holds two of them.
  */
 final class RecurrentReader {
 
     private RecurrentReader() {}
 
     static RecurrentSpec read(LayerConfig layer, Shape input, WeightCursor w) {
-        int inputDim = sequenceInputDim(layer, input);
         if (layer.bool("time_major", false)) {
             throw layer.fail("time_major=True is not supported (flink-rnn feeds batch-major sequences)");
         }
-        CellSpec cell =
-                switch (layer.className()) {
-                    case "LSTM", "LSTMCell" -> lstm(layer, inputDim, w);
-                    case "GRU", "GRUCell" -> gru(layer, inputDim, w);
-                    case "SimpleRNN", "SimpleRNNCell" -> simple(layer, inputDim, w);
-                    case "RNN" -> cell(layer.nested("cell"), inputDim, w);
-                    case "CuDNNLSTM" -> cuDnnLstm(layer, inputDim, w);
-                    case "CuDNNGRU" -> cuDnnGru(layer, inputDim, w);
-                    default -> throw layer.fail("is not a recurrent layer");
-                };
+        CellSpec cell = layer.className().equals("ConvLSTM2D")
+                ? ConvLstmReader.read(layer, input, w)
+                : vectorCell(layer, sequenceInputDim(layer, input), w);
         return new RecurrentSpec(
                 layer.name(),
                 layer.className(),
@@ -48,6 +40,18 @@ final class RecurrentReader {
                 layer.bool("return_state", false),
                 layer.bool("go_backwards", false),
                 layer.bool("stateful", false));
+    }
+
+    private static CellSpec vectorCell(LayerConfig layer, int inputDim, WeightCursor w) {
+        return switch (layer.className()) {
+            case "LSTM", "LSTMCell" -> lstm(layer, inputDim, w);
+            case "GRU", "GRUCell" -> gru(layer, inputDim, w);
+            case "SimpleRNN", "SimpleRNNCell" -> simple(layer, inputDim, w);
+            case "RNN" -> cell(layer.nested("cell"), inputDim, w);
+            case "CuDNNLSTM" -> cuDnnLstm(layer, inputDim, w);
+            case "CuDNNGRU" -> cuDnnGru(layer, inputDim, w);
+            default -> throw layer.fail("is not a recurrent layer");
+        };
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.spec.BidirectionalSpec;
 import io.flinkrnn.model.spec.CellSpec;
+import io.flinkrnn.model.spec.ConvLstm2dCellSpec;
 import io.flinkrnn.model.spec.DenseSpec;
 import io.flinkrnn.model.spec.EmbeddingSpec;
 import io.flinkrnn.model.spec.GruCellSpec;
@@ -124,6 +125,8 @@ class FixtureLoadTest {
         } else if (cell instanceof GruCellSpec c) {
             add(out, c.kernel(), c.recurrentKernel(), c.bias());
         } else if (cell instanceof SimpleRnnCellSpec c) {
+            add(out, c.kernel(), c.recurrentKernel(), c.bias());
+        } else if (cell instanceof ConvLstm2dCellSpec c) {
             add(out, c.kernel(), c.recurrentKernel(), c.bias());
         } else if (cell instanceof StackedCellsSpec s) {
             s.cells().forEach(c -> collect(c, out));

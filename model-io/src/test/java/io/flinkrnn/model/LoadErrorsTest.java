@@ -129,12 +129,13 @@ class LoadErrorsTest {
             layers.insert(2, layer("Lambda", "my_lambda", null));
             layers.insert(3, layer("Conv1D", "conv", null));
             layers.insert(4, layer("MyLayer", "mine", "Custom>MyLayer"));
-            layers.insert(5, layer("ConvLSTM2D", "conv_lstm", null));
+            layers.insert(5, layer("ConvLSTM3D", "conv_lstm", null));
         });
         fails(() -> KerasModels.load(p))
                 .hasMessage(p + ": unsupported layers: 'my_lambda' (Lambda: a Lambda layer is code, refused),"
                         + " 'conv' (Conv1D), 'mine' (Custom>MyLayer: custom objects are code, refused),"
-                        + " 'conv_lstm' (ConvLSTM2D: ConvLSTM2D is not supported yet)");
+                        + " 'conv_lstm' (ConvLSTM3D: only ConvLSTM2D of the convolutional recurrent layers is"
+                        + " supported)");
     }
 
     @Test

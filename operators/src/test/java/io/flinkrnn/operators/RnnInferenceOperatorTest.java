@@ -111,9 +111,11 @@ class RnnInferenceOperatorTest {
         }
     }
 
-    @Test
-    void emittedStatesEqualKerasStatesAfterEachKeysLastEvent() throws Exception {
-        Fixture stacked = Fixture.named("keras3_stacked_long");
+    /** On RocksDB: a ConvLSTM2D key carries two filters × rows × cols maps per layer. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"keras3_stacked_long", "keras3_convlstm_stacked"})
+    void emittedStatesEqualKerasStatesAfterEachKeysLastEvent(String fixture) throws Exception {
+        Fixture stacked = Fixture.named(fixture);
         Configuration c = bundle(32);
         c.set(RnnOptions.EMIT_STATES, true);
         try (Harness h = open(settings(stacked, c), true)) {
@@ -237,11 +239,13 @@ class RnnInferenceOperatorTest {
         }
     }
 
-    @Test
-    void restoresFromASnapshotMidStream() throws Exception {
-        List<RnnEvent> events = events(LSTM_SEQ.eventRows());
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"keras3_lstm_seq", "keras3_convlstm_channels_first"})
+    void restoresFromASnapshotMidStream(String fixture) throws Exception {
+        Fixture f = Fixture.named(fixture);
+        List<RnnEvent> events = events(f.eventRows());
         int half = events.size() / 2;
-        RnnSettings settings = settings(LSTM_SEQ, bundle(1000));
+        RnnSettings settings = settings(f, bundle(1000));
         List<Prediction> outputs = new ArrayList<>();
         OperatorSubtaskState snapshot;
         try (Harness h = open(settings, true)) {
@@ -259,7 +263,7 @@ class RnnInferenceOperatorTest {
             h.finish();
             outputs.addAll(h.predictions());
         }
-        assertMatches(outputs, LSTM_SEQ.expectedRows());
+        assertMatches(outputs, f.expectedRows());
     }
 
     private static void process(Harness h, RnnEvent e) {

@@ -2,6 +2,7 @@ package io.flinkrnn.engine.cell;
 
 import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.model.spec.CellSpec;
+import io.flinkrnn.model.spec.ConvLstm2dCellSpec;
 import io.flinkrnn.model.spec.GruCellSpec;
 import io.flinkrnn.model.spec.LstmCellSpec;
 import io.flinkrnn.model.spec.SimpleRnnCellSpec;
@@ -18,6 +19,9 @@ public final class Cells {
         }
         if (spec instanceof GruCellSpec gru) {
             return new GruCell(gru, kernel);
+        }
+        if (spec instanceof ConvLstm2dCellSpec conv) {
+            return new ConvLstm2dCell(conv, kernel);
         }
         if (spec instanceof SimpleRnnCellSpec simple) {
             return new SimpleRnnCell(simple, kernel);

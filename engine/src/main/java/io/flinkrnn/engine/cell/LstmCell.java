@@ -1,6 +1,5 @@
 package io.flinkrnn.engine.cell;
 
-import io.flinkrnn.engine.ops.Activations;
 import io.flinkrnn.engine.ops.Affine;
 import io.flinkrnn.engine.ops.Buffers;
 import io.flinkrnn.engine.ops.Kernel;
@@ -13,8 +12,6 @@ import io.flinkrnn.model.spec.LstmCellSpec;
  */
 public final class LstmCell implements Cell {
 
-    private static final int GATES = 4;
-
     private final int inputSize;
     private final int units;
     private final Activation activation;
@@ -25,7 +22,7 @@ public final class LstmCell implements Cell {
 
     public LstmCell(LstmCellSpec spec, Kernel kernel) {
         this.units = spec.units();
-        this.inputSize = Gates.inputSize(spec.kernel(), spec.recurrentKernel(), units, GATES, "LSTMCell");
+        this.inputSize = Gates.inputSize(spec.kernel(), spec.recurrentKernel(), units, LstmGates.GATES, "LSTMCell");
         this.activation = spec.activation();
         this.recurrentActivation = spec.recurrentActivation();
         this.input = new Affine(kernel, kernel.pack(spec.kernel()), null);
@@ -63,31 +60,13 @@ public final class LstmCell implements Cell {
             float[] out,
             int outOffset,
             int outStride) {
-        int n = GATES * units;
+        int n = LstmGates.GATES * units;
         z = Buffers.ensure(z, rows * n);
         float[] h = states[0];
         float[] c = states[1];
         input.apply(rows, x, xOffset, xStride, z, 0, n);
         recurrent.accumulate(rows, h, 0, units, z, 0, n);
-        Gates.activate(recurrentActivation, z, rows, GATES, units, 0, 2);
-        Gates.activate(activation, z, rows, GATES, units, 2, 1);
-        Gates.activate(recurrentActivation, z, rows, GATES, units, 3, 1);
-        for (int r = 0; r < rows; r++) {
-            int zi = r * n;
-            int zf = zi + units;
-            int zc = zf + units;
-            int zo = zc + units;
-            int s = r * units;
-            for (int j = 0; j < units; j++) {
-                float cNew = z[zf + j] * c[s + j] + z[zi + j] * z[zc + j];
-                c[s + j] = cNew;
-                z[zc + j] = cNew; // the c gate is consumed; reuse its slot for act(c')
-            }
-            Activations.apply(activation, z, zc, 1, units);
-            for (int j = 0; j < units; j++) {
-                h[s + j] = z[zo + j] * z[zc + j];
-            }
-        }
+        LstmGates.update(activation, recurrentActivation, z, rows, units, h, 0, c, 0);
         Gates.copyRows(rows, units, h, out, outOffset, outStride);
     }
 }

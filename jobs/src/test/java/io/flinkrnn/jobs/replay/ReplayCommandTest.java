@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
@@ -62,7 +63,14 @@ class ReplayCommandTest {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {"keras3_stacked_long", "keras2_window_lstm", "keras3_gru_reset_before", "keras2_masking_seq"})
+            strings = {
+                "keras3_stacked_long",
+                "keras2_window_lstm",
+                "keras3_gru_reset_before",
+                "keras2_masking_seq",
+                "keras3_convlstm_stacked",
+                "keras2_convlstm_bidirectional_channels_first"
+            })
     void directEngineReproducesKeras(String name) {
         Fixture f = Fixture.named(name);
         Path out = dir.resolve("out.csv");
@@ -98,10 +106,15 @@ class ReplayCommandTest {
         assertEqualsKeras(out, f.expectedRows());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"hashmap", "rocksdb"})
-    void flinkEngineWritesTheSameNumbers(String backend) {
-        Fixture f = Fixture.named("keras3_lstm_seq");
+    @ParameterizedTest(name = "{0} on {1}")
+    @CsvSource({
+        "keras3_lstm_seq, hashmap",
+        "keras3_lstm_seq, rocksdb",
+        "keras3_convlstm_channels_first, rocksdb",
+        "keras2_convlstm_bidirectional, hashmap"
+    })
+    void flinkEngineWritesTheSameNumbers(String fixture, String backend) {
+        Fixture f = Fixture.named(fixture);
         Path out = dir.resolve("out.csv");
         assertThat(replay(
                         "--model",

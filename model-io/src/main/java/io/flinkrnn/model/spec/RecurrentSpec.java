@@ -2,7 +2,7 @@ package io.flinkrnn.model.spec;
 
 /**
  * A recurrent layer: {@code LSTM}, {@code GRU}, {@code SimpleRNN}, {@code RNN(cell)}, or Keras 2's
- * {@code CuDNNLSTM}/{@code CuDNNGRU}, all reduced to a cell looped over time.
+ * {@code CuDNNLSTM}/{@code CuDNNGRU}, or {@code ConvLSTM2D}, all reduced to a cell looped over time.
  */
 public record RecurrentSpec(
         String name,
@@ -16,8 +16,8 @@ public record RecurrentSpec(
 
     @Override
     public Shape outputShape(Shape input) {
-        int units = cell.outputSize();
-        return returnSequences ? Shape.sequence(input.timeSteps(), units) : Shape.single(units);
+        int[] features = cell.outputFeatures();
+        return returnSequences ? Shape.sequence(input.timeSteps(), features) : Shape.single(features);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.flinkrnn.operators.state;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -49,9 +50,11 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
         out.writeLong(s.lastTimestamp);
         out.writeLong(s.events);
         out.writeInt(s.values.length);
-        for (float v : s.values) {
-            out.writeFloat(v);
-        }
+        // One bulk write: a ConvLSTM2D key holds tens of thousands of floats, and a call per float
+        // dominated RocksDB's per-access serialization. Same big-endian bytes as writeFloat.
+        ByteBuffer bytes = ByteBuffer.allocate(s.values.length * Float.BYTES);
+        bytes.asFloatBuffer().put(s.values);
+        out.write(bytes.array());
     }
 
     @Override
@@ -60,9 +63,9 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
         long lastTimestamp = in.readLong();
         long events = in.readLong();
         float[] values = new float[in.readInt()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readFloat();
-        }
+        byte[] bytes = new byte[values.length * Float.BYTES];
+        in.readFully(bytes);
+        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
         return new KeyState(values, lastTimestamp, events, epoch);
     }
 
@@ -73,10 +76,16 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
 
     @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
-        out.write(in, 4 + 8 + 8);
+        // Through byte arrays: DataOutputSerializer.write(DataInputView, n) does not grow its buffer
+        // and throws for anything larger than its free space, which a ConvLSTM2D state always is.
+        byte[] header = new byte[4 + 8 + 8];
+        in.readFully(header);
+        out.write(header);
         int n = in.readInt();
         out.writeInt(n);
-        out.write(in, n * Float.BYTES);
+        byte[] values = new byte[n * Float.BYTES];
+        in.readFully(values);
+        out.write(values);
     }
 
     @Override
