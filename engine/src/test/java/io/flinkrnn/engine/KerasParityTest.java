@@ -17,24 +17,11 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every fixture real Keras wrote, through every model file it saved: the engine's outputs, outputs
- * after resets and final states must equal Keras's within {@link #TOLERANCE}, measured as the
- * largest difference in a row divided by the row's largest Keras value when that exceeds 1. The
- * scale matters only for large rows, where float32 cannot do better: the ReLU LSTM of {@code
- * activations_rnn} grows states near 50 (an ulp is 4e-6 there), and two summation orders of the
- * same float32 matmuls (Keras's own batched stepping against its predict) differ by a few of those
- * ulps after twenty steps, which reach the other units of the row through the recurrent kernel.
+ * after resets and final states must equal Keras's within {@link #TOLERANCE}, absolute, float32.
  */
 class KerasParityTest {
 
     static final double TOLERANCE = 1e-5;
-
-    /**
-     * {@code activations_rnn} is ill-conditioned on purpose: a ReLU LSTM with weights in (-1, 1)
-     * grows states near 50, and a few float32 ulps of them (summation order inside the matmuls,
-     * which no two BLAS share) reach outputs of size 1 as differences up to 2e-5 for a few steps.
-     * Every other case holds {@link #TOLERANCE}.
-     */
-    static final Map<String, Double> ILL_CONDITIONED = Map.of("activations_rnn", 5e-5);
 
     @TestFactory
     Stream<DynamicTest> outputsMatchKeras() {
@@ -61,8 +48,6 @@ class KerasParityTest {
     }
 
     private static void check(Fixture f, ModelSpec spec) {
-        double tolerance =
-                ILL_CONDITIONED.getOrDefault(f.name().substring(f.name().indexOf('_') + 1), TOLERANCE);
         InferenceModel model = InferenceModel.compile(spec, Mode.auto());
         assertThat(model.mode().kind().name().toLowerCase(Locale.ROOT)).isEqualTo(f.mode());
         assertThat(model.mode().window()).isEqualTo(f.window().orElse(0));
@@ -70,20 +55,20 @@ class KerasParityTest {
         assertThat(model.outputSize()).isEqualTo(f.outputs());
 
         Replay.Result run = Replay.run(model, f.eventRows(), List.of());
-        double error = compare("expected.csv", run.outputs(), f.expectedRows(), tolerance);
+        double error = compare("expected.csv", run.outputs(), f.expectedRows());
         if (f.mode().equals("stateful")) {
             error = Math.max(
                     error,
-                    compareStates(model, run.states(), CsvRow.read(f.dir().resolve("states.csv")), tolerance));
+                    compareStates(model, run.states(), CsvRow.read(f.dir().resolve("states.csv"))));
         }
         if (f.hasResets()) {
             Replay.Result reset = Replay.run(model, f.eventRows(), f.resetRows());
-            error = Math.max(error, compare("expected_reset.csv", reset.outputs(), f.expectedResetRows(), tolerance));
+            error = Math.max(error, compare("expected_reset.csv", reset.outputs(), f.expectedResetRows()));
         }
         System.out.printf(Locale.ROOT, "parity %-40s %-10s max error %.3g%n", f.name(), model.mode(), error);
     }
 
-    private static double compare(String file, Map<String, float[]> actual, List<CsvRow> expected, double tolerance) {
+    private static double compare(String file, Map<String, float[]> actual, List<CsvRow> expected) {
         assertThat(actual).as(file + ": one output per expected row").hasSize(expected.size());
         double max = 0;
         for (CsvRow row : expected) {
@@ -93,14 +78,14 @@ class KerasParityTest {
             max = Math.max(max, maxError(got, row.values()));
             assertThat(max)
                     .as(file + " " + at + ": got %s, Keras %s", str(got), str(row.values()))
-                    .isLessThanOrEqualTo(tolerance);
+                    .isLessThanOrEqualTo(TOLERANCE);
         }
         return max;
     }
 
     /** states.csv rows are {@code key, layer, state, v...}: the layer's index among the RNN layers. */
     private static double compareStates(
-            InferenceModel model, Map<String, float[]> states, List<CsvRow> expected, double tolerance) {
+            InferenceModel model, Map<String, float[]> states, List<CsvRow> expected) {
         double max = 0;
         for (CsvRow row : expected) {
             int layer = (int) row.t();
@@ -114,21 +99,19 @@ class KerasParityTest {
                     .as(
                             "states.csv %s layer %d state %d: got %s, Keras %s",
                             row.key(), layer, index, str(got), str(want))
-                    .isLessThanOrEqualTo(tolerance);
+                    .isLessThanOrEqualTo(TOLERANCE);
         }
         return max;
     }
 
-    /** The largest difference in a row, divided by the row's largest Keras value if that exceeds 1. */
+    /** The largest absolute difference in a row. */
     private static double maxError(float[] got, float[] keras) {
         assertThat(got).hasSameSizeAs(keras);
         double diff = 0;
-        double scale = 1;
         for (int i = 0; i < got.length; i++) {
             diff = Math.max(diff, Math.abs((double) got[i] - keras[i]));
-            scale = Math.max(scale, Math.abs(keras[i]));
         }
-        return diff / scale;
+        return diff;
     }
 
     private static String str(float[] v) {

@@ -4,6 +4,7 @@ import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 import static io.flinkrnn.operators.KerasOutputs.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.operators.RnnInferenceOperatorTest.Harness;
 import io.flinkrnn.operators.store.ModelManifest;
@@ -19,6 +20,8 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Hot swap from a model store in the operator harness: outputs before a swap equal Keras's for the
@@ -72,6 +75,43 @@ class ModelSwapTest {
                 h.predictions().subList(before, h.predictions().size());
         assertMatches(outputs, f.expectedRows());
         assertThat(outputs).extracting(Prediction::modelVersion).containsOnly(version);
+    }
+
+    /**
+     * keras3_swap: v1 and v2 share an architecture; Keras computed the stream with v2 taking over at
+     * row {@code swap_row}, once continuing each key's v1 states (keep) and once from zero (reset).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = RnnOptions.SwapPolicy.class,
+            names = {"KEEP", "RESET"})
+    void swapMidStreamEqualsKeras(RnnOptions.SwapPolicy policy) throws Exception {
+        Fixture swap = Fixture.named("keras3_swap");
+        store.put("swap", swap.dir().resolve("v1.keras"), null, "1");
+        store.put("swap", swap.dir().resolve("v2.keras"), null, "2");
+        Configuration c = new Configuration();
+        c.set(RnnOptions.BUNDLE_MAX_EVENTS, 5);
+        c.set(RnnOptions.BUNDLE_MAX_DELAY, Duration.ZERO);
+        c.set(RnnOptions.SWAP_POLICY, policy);
+        RnnSettings settings = RnnSettings.from(ModelSource.fromStore(store.uri(), "swap", "1"), c);
+        List<RnnEvent> events = events(swap.eventRows());
+        int at = swap.meta().path("swap_row").asInt();
+        try (Harness h = open(settings)) {
+            for (RnnEvent e : events.subList(0, at)) {
+                h.processElement1(e, e.timestamp());
+            }
+            h.processElement2(Control.swapModel("2"), 0);
+            for (RnnEvent e : events.subList(at, events.size())) {
+                h.processElement1(e, e.timestamp());
+            }
+            h.finish();
+            String expected = policy == RnnOptions.SwapPolicy.KEEP ? "expected_keep.csv" : "expected_swap_reset.csv";
+            assertMatches(h.predictions(), CsvRow.read(swap.dir().resolve(expected)));
+            assertThat(h.predictions()).extracting(Prediction::modelVersion)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, events.size())
+                            .mapToObj(i -> i < at ? "1" : "2")
+                            .toList());
+        }
     }
 
     @Test
