@@ -84,8 +84,7 @@ class KerasParityTest {
     }
 
     /** states.csv rows are {@code key, layer, state, v...}: the layer's index among the RNN layers. */
-    private static double compareStates(
-            InferenceModel model, Map<String, float[]> states, List<CsvRow> expected) {
+    private static double compareStates(InferenceModel model, Map<String, float[]> states, List<CsvRow> expected) {
         double max = 0;
         for (CsvRow row : expected) {
             int layer = (int) row.t();

@@ -107,7 +107,8 @@ class ModelSwapTest {
             h.finish();
             String expected = policy == RnnOptions.SwapPolicy.KEEP ? "expected_keep.csv" : "expected_swap_reset.csv";
             assertMatches(h.predictions(), CsvRow.read(swap.dir().resolve(expected)));
-            assertThat(h.predictions()).extracting(Prediction::modelVersion)
+            assertThat(h.predictions())
+                    .extracting(Prediction::modelVersion)
                     .containsExactlyElementsOf(java.util.stream.IntStream.range(0, events.size())
                             .mapToObj(i -> i < at ? "1" : "2")
                             .toList());

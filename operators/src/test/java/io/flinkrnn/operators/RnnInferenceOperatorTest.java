@@ -146,6 +146,57 @@ class RnnInferenceOperatorTest {
         }
     }
 
+    /**
+     * keras3_forecast: forecasts taken mid-stream (forecast_mid.csv) and after each key's last event
+     * (forecast.csv) equal Keras's hand-written stateful loop, and the live outputs stay Keras's.
+     */
+    @Test
+    void forecastsEqualKerasAndLeaveTheLiveStateAlone() throws Exception {
+        Fixture f = Fixture.named("keras3_forecast");
+        int horizon = f.meta().path("forecast_horizon").asInt();
+        var after = f.meta().path("forecast_after");
+        try (Harness h = open(settings(f, bundle(4)), true)) {
+            for (RnnEvent e : events(f.eventRows())) {
+                h.processElement1(e, e.timestamp());
+                if (after.path(e.key()).asLong(-1) == e.timestamp()) {
+                    h.processElement2(Control.forecast(e.key(), horizon), e.timestamp());
+                }
+            }
+            int mid = h.side(RnnSideOutputs.FORECASTS).size();
+            for (String key : f.eventRows().stream().map(CsvRow::key).distinct().toList()) {
+                h.processElement2(Control.forecast(key, horizon), 0);
+            }
+            h.finish();
+            assertMatches(h.predictions(), f.expectedRows());
+            List<Forecast> forecasts = h.side(RnnSideOutputs.FORECASTS);
+            assertForecasts(forecasts.subList(0, mid), CsvRow.read(f.dir().resolve("forecast_mid.csv")), horizon);
+            assertForecasts(
+                    forecasts.subList(mid, forecasts.size()),
+                    CsvRow.read(f.dir().resolve("forecast.csv")),
+                    horizon);
+        }
+    }
+
+    /** Forecast CSV rows are {@code key,t,h,y...}: step h of the forecast taken after the key's event t. */
+    private static void assertForecasts(List<Forecast> forecasts, List<CsvRow> keras, int horizon) {
+        assertThat(forecasts).hasSize(keras.size() / horizon);
+        for (Forecast fc : forecasts) {
+            List<CsvRow> rows =
+                    keras.stream().filter(r -> r.key().equals(fc.key())).toList();
+            assertThat(rows).as("Keras forecast of %s", fc.key()).hasSize(horizon);
+            int width = fc.outputs().length / horizon;
+            for (CsvRow row : rows) {
+                assertThat(fc.timestamp()).isEqualTo(row.t());
+                int step = (int) row.values()[0] - 1;
+                float[] got = java.util.Arrays.copyOfRange(fc.outputs(), step * width, (step + 1) * width);
+                float[] want = java.util.Arrays.copyOfRange(row.values(), 1, row.values().length);
+                assertThat(KerasOutputs.maxAbsDiff(got, want))
+                        .as("%s forecast step %d", fc.key(), step + 1)
+                        .isLessThanOrEqualTo(KerasOutputs.TOLERANCE);
+            }
+        }
+    }
+
     @Test
     void resetAllStartsEveryKeyOver() throws Exception {
         List<RnnEvent> events = events(LSTM_SEQ.eventRows());
