@@ -34,21 +34,29 @@ final class ModelSwitch implements AutoCloseable {
     private long generation;
 
     /**
-     * @param version the version a restored checkpoint was serving, or {@code null} to start from
-     *     the configured source
+     * @param version the version a restored checkpoint was serving, or {@code null} on a fresh start.
+     *     A restore resumes that version; if the job was resubmitted naming another store version
+     *     explicitly, that version is requested as a swap at this point of the stream (stop with a
+     *     savepoint, resubmit with the new version: the upgrade path that needs no control stream).
      */
     ModelSwitch(RnnSettings settings, String version, long generation, String operatorName) {
         this.settings = settings;
         this.operatorName = operatorName;
         this.generation = generation;
-        ModelSource source =
-                version == null ? settings.model() : settings.model().withVersion(version);
-        this.current = ModelLoader.load(source, settings);
         this.loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "flink-rnn-model-loader " + operatorName);
             t.setDaemon(true);
             return t;
         });
+        ModelSource asked = settings.model();
+        this.current = ModelLoader.load(version == null ? asked : asked.withVersion(version), settings);
+        boolean upgrade = version != null
+                && asked.inStore()
+                && !"latest".equals(asked.version())
+                && !asked.version().equals(version);
+        if (upgrade) {
+            request(asked.version());
+        }
     }
 
     InferenceModel model() {

@@ -7,15 +7,18 @@ package io.flinkrnn.operators;
  */
 public record OperatorFacts(int epoch, long generation, String version) {
 
-    /** The facts of the newest decision among those every subtask recorded. */
+    /** The newest epoch, and the version chosen by the most swap requests; empty facts on a fresh start. */
     static OperatorFacts newest(Iterable<OperatorFacts> all) {
-        OperatorFacts newest = new OperatorFacts(0, 0, null);
+        int epoch = 0;
+        OperatorFacts chosen = null;
         for (OperatorFacts f : all) {
-            int epoch = Math.max(newest.epoch(), f.epoch());
-            newest = f.generation() > newest.generation()
-                    ? new OperatorFacts(epoch, f.generation(), f.version())
-                    : new OperatorFacts(epoch, newest.generation(), newest.version());
+            epoch = Math.max(epoch, f.epoch());
+            if (chosen == null || f.generation() > chosen.generation()) {
+                chosen = f;
+            }
         }
-        return newest;
+        return chosen == null
+                ? new OperatorFacts(0, 0, null)
+                : new OperatorFacts(epoch, chosen.generation(), chosen.version());
     }
 }

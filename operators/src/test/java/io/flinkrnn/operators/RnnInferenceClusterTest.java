@@ -4,8 +4,13 @@ import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 import static io.flinkrnn.operators.KerasOutputs.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.store.ModelManifest;
+import io.flinkrnn.operators.store.ModelStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The operator in a real Flink MiniCluster with checkpoints: every parallelism and state backend,
@@ -69,11 +75,38 @@ class RnnInferenceClusterTest {
     }
 
     private static DataStream<Prediction> inference(StreamExecutionEnvironment env, DataStream<RnnEvent> events) {
-        return RnnInference.forModel(ModelSource.of(LONG.file("h5").orElseThrow()))
+        return inference(RnnInference.forModel(ModelSource.of(LONG.file("h5").orElseThrow())), events);
+    }
+
+    private static DataStream<Prediction> inference(RnnInference inference, DataStream<RnnEvent> events) {
+        return inference
                 .bundle(32, Duration.ofMillis(5))
                 .apply(events.keyBy(RnnEvent::key))
                 .predictions()
                 .uid("flink-rnn");
+    }
+
+    /** Events {@code [from, to)} of one phase; with {@code idle}, the job then waits to be stopped. */
+    private static DataStream<RnnEvent> phase(
+            StreamExecutionEnvironment env, List<RnnEvent> events, int from, int to, int phase, boolean idle) {
+        return env.fromSource(
+                        FixtureEvents.source(events, from, to, 5_000, idle),
+                        WatermarkStrategy.noWatermarks(),
+                        "events-" + phase)
+                .uid("events-" + phase)
+                .setParallelism(1)
+                // Drops the filler; parallelism 1 keeps each key's events in order.
+                .filter(e -> !e.key().isEmpty())
+                .setParallelism(1);
+    }
+
+    private static Configuration restoreFrom(String savepoint) {
+        Configuration restore = new Configuration();
+        if (savepoint != null) {
+            restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            restore.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true);
+        }
+        return restore;
     }
 
     private static List<Prediction> collect(DataStream<Prediction> predictions) throws Exception {
@@ -144,23 +177,10 @@ class RnnInferenceClusterTest {
         List<Prediction> outputs = new ArrayList<>();
         String savepoint = null;
         for (int phase = 0; phase < 3; phase++) {
-            Configuration restore = new Configuration();
-            if (savepoint != null) {
-                restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-                restore.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true);
-            }
-            StreamExecutionEnvironment env = env(parallelism[phase], "rocksdb", restore);
+            StreamExecutionEnvironment env = env(parallelism[phase], "rocksdb", restoreFrom(savepoint));
             boolean last = phase == 2;
-            var source = env.fromSource(
-                            FixtureEvents.source(events, cuts[phase], cuts[phase + 1], 5_000, !last),
-                            WatermarkStrategy.noWatermarks(),
-                            "events-" + phase)
-                    .uid("events-" + phase)
-                    .setParallelism(1)
-                    // Drops the filler; parallelism 1 keeps each key's events in order.
-                    .filter(e -> !e.key().isEmpty())
-                    .setParallelism(1);
-            DataStream<Prediction> predictions = inference(env, source);
+            DataStream<Prediction> predictions =
+                    inference(env, phase(env, events, cuts[phase], cuts[phase + 1], phase, !last));
             int expected = cuts[phase + 1] - cuts[phase];
             if (last) {
                 outputs.addAll(collect(predictions));
@@ -169,6 +189,63 @@ class RnnInferenceClusterTest {
             }
         }
         assertMatches(outputs, LONG.expectedRows());
+    }
+
+    /**
+     * The upgrade path without a control stream, in a real cluster: serve v1 of keras3_swap up to
+     * Keras's swap row, stop with a savepoint, resubmit naming v2 at another parallelism. Outputs
+     * equal Keras's for both swap policies. Then resubmit naming a tampered v3: it is refused and v2
+     * keeps serving, which fresh keys replaying the tail under v2 show.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(
+            value = RnnOptions.SwapPolicy.class,
+            names = {"KEEP", "RESET"})
+    void resubmittingWithANewVersionSwapsAtTheSavepoint(RnnOptions.SwapPolicy policy) throws Exception {
+        Fixture swap = Fixture.named("keras3_swap");
+        ModelStore store = ModelStore.at(checkpoints.resolve("store").toUri().toString());
+        store.put("swap", swap.dir().resolve("v1.keras"), null, "1");
+        store.put("swap", swap.dir().resolve("v2.keras"), null, "2");
+        ModelManifest v3 = store.put("swap", swap.dir().resolve("v2.keras"), null, "3");
+        Files.write(
+                checkpoints.resolve("store/swap/3").resolve(v3.file("model").name()),
+                new byte[] {7},
+                StandardOpenOption.APPEND);
+        List<RnnEvent> events = events(swap.eventRows());
+        int at = swap.meta().path("swap_row").asInt();
+        List<Prediction> outputs = new ArrayList<>();
+
+        StreamExecutionEnvironment first = env(2, "rocksdb");
+        String savepoint = runUntilThenStop(
+                first, inference(serving(store, "1", policy), phase(first, events, 0, at, 0, true)), at, outputs);
+        StreamExecutionEnvironment second = env(3, "rocksdb", restoreFrom(savepoint));
+        savepoint = runUntilThenStop(
+                second,
+                inference(serving(store, "2", policy), phase(second, events, at, events.size(), 1, true)),
+                events.size() - at,
+                outputs);
+        String expected = policy == RnnOptions.SwapPolicy.KEEP ? "expected_keep.csv" : "expected_swap_reset.csv";
+        assertMatches(outputs, CsvRow.read(swap.dir().resolve(expected)));
+        assertThat(outputs.stream().filter(p -> p.modelVersion().equals("2"))).hasSize(events.size() - at);
+
+        // v3 does not match its manifest: refused; fresh keys replaying the tail show v2 still serving.
+        List<RnnEvent> tail = events.subList(at, events.size()).stream()
+                .map(e -> new RnnEvent("fresh-" + e.key(), e.timestamp(), e.features()))
+                .toList();
+        StreamExecutionEnvironment third = env(1, "rocksdb", restoreFrom(savepoint));
+        List<Prediction> fresh =
+                collect(inference(serving(store, "3", policy), phase(third, tail, 0, tail.size(), 2, false)));
+        List<CsvRow> v2FromZero = CsvRow.read(swap.dir().resolve("expected_swap_reset.csv")).stream()
+                .skip(at)
+                .map(r -> new CsvRow("fresh-" + r.key(), r.t(), r.values()))
+                .toList();
+        assertMatches(fresh, v2FromZero);
+        assertThat(fresh).extracting(Prediction::modelVersion).containsOnly("2");
+    }
+
+    private static RnnInference serving(ModelStore store, String version, RnnOptions.SwapPolicy policy) {
+        return RnnInference.forModel(ModelSource.fromStore(store.uri(), "swap", version))
+                .modelUpdates(policy, null);
     }
 
     private String runUntilThenStop(
