@@ -1,0 +1,409 @@
+package io.flinkrnn.jobs.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flinkrnn.jobs.cluster.FlinkRuntime;
+import io.flinkrnn.jobs.cluster.StandaloneCluster;
+import io.flinkrnn.model.fixtures.CsvRow;
+import io.flinkrnn.model.fixtures.Fixture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * flink-rnn-job.jar on a real standalone Flink 2.2.1 session cluster: one JobManager and two
+ * TaskManagers, each its own JVM on 127.0.0.1, RocksDB state and checkpoints on local disk, a real
+ * KRaft Kafka broker, and Flink's own CLI to submit and stop. While events for many keys stream in,
+ * one TaskManager is killed with {@code kill -9} and a new one started: the job must recover from
+ * its last checkpoint. Later it is stopped with a savepoint and resubmitted from it at another
+ * parallelism. The read_committed predictions must be exactly what Keras computed: every event's
+ * output once, in order per key, no duplicates, no gaps.
+ *
+ * <p>The keys: every key of the fixture {@code keras3_stacked_long} (LSTM→GRU→Dense, one key with
+ * 1,200 steps) is streamed {@link #REPLICAS} times under different names. A key is a batch row of a
+ * stateful Keras RNN (SEMANTICS.md section 1), so every copy must get its original's Keras outputs.
+ */
+@Tag("cluster")
+class KafkaRnnClusterIT {
+
+    private static final Fixture FIXTURE = Fixture.named("keras3_stacked_long");
+    private static final int REPLICAS = 32;
+    private static final int STEPS_PER_SECOND = 25;
+    private static final String EVENTS = "events";
+    private static final String PREDICTIONS = "predictions";
+    private static final String DEAD_LETTERS = "dead-letters";
+    private static final List<String> MALFORMED = List.of(
+            "{\"key\": \"long-0/00\", \"ts\": 3, \"x\": [0.1, 0.2",
+            "{\"key\": \"k1/01\", \"ts\": 7, \"x\": [0.5, 0.5]}",
+            "{\"key\": \"sensor-2/02\", \"ts\": 9, \"x\": [NaN, 0, 0, 0]}",
+            "{\"ts\": 11, \"x\": [1, 2, 3, 4]}");
+
+    @Test
+    void survivesAKilledTaskManagerAndRescalesFromASavepointWithKerasOutputsExactlyOnce() throws Exception {
+        Path root = Path.of(System.getProperty("flinkrnn.root", ".."))
+                .toAbsolutePath()
+                .normalize();
+        Path jobJar = Path.of(System.getProperty("flinkrnn.job.jar", "target/flink-rnn-job.jar"))
+                .toAbsolutePath();
+        assertThat(jobJar).as("mvn package builds it").exists();
+        Path work = Path.of(System.getProperty("flinkrnn.cluster.dir", "target/cluster-test"))
+                .toAbsolutePath();
+        StandaloneCluster.killLeftovers(work.resolve("flink"));
+        deleteRecursively(work);
+        Files.createDirectories(work);
+        long t0 = System.nanoTime();
+        String classpath = FlinkRuntime.classpath(root, work.resolve("flink.classpath"));
+        log(t0, "Flink runtime resolved (" + classpath.split(":").length + " jars)");
+
+        Map<String, List<byte[]>> steps = eventsByStep();
+        int totalRecords = steps.values().stream().mapToInt(List::size).sum();
+        List<CsvRow> expected = expectedRows();
+
+        // The JobManager and TaskManager JVMs boot while the broker starts in this JVM.
+        try (StandaloneCluster cluster =
+                        StandaloneCluster.startJobManager(work.resolve("flink"), classpath, clusterSettings());
+                KafkaBroker kafka = startTaskManagersAndKafka(cluster, work)) {
+            kafka.createTopic(EVENTS, 4);
+            kafka.createTopic(PREDICTIONS, 4);
+            kafka.createTopic(DEAD_LETTERS, 1);
+            cluster.awaitTaskManagers(2, 4, Duration.ofSeconds(90));
+            log(t0, "cluster up: 1 JobManager, 2 TaskManagers x 2 slots; Kafka broker up");
+
+            Path runYaml = writeRunConfig(work, kafka.bootstrapServers());
+            Path checkpoints = work.resolve("checkpoints");
+            CountDownLatch resumeProducer = new CountDownLatch(1);
+            AtomicInteger produced = new AtomicInteger();
+            int holdAt = steps.size() * 9 / 10;
+            CompletableFuture<Void> producer = null;
+
+            try (KafkaTopics.Reader reader =
+                    new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(PREDICTIONS, 4, DEAD_LETTERS, 1))) {
+                // 1. Submit at parallelism 4: both TaskManagers' slots are used.
+                String first = cluster.submit(jobJar.toString(), "--config", runYaml.toString(), "--parallelism", "4");
+                cluster.awaitAllTasksRunning(first, Duration.ofSeconds(90));
+                log(t0, "job " + first + " running at parallelism 4");
+                producer = CompletableFuture.runAsync(
+                        () -> produce(kafka.bootstrapServers(), steps, holdAt, resumeProducer, produced));
+
+                // 2. kill -9 one TaskManager mid-stream, start a new one.
+                int beforeKill = reader.awaitAtLeast(PREDICTIONS, expected.size() / 5, Duration.ofSeconds(120))
+                        .size();
+                int completedBeforeKill = cluster.rest("/jobs/" + first + "/checkpoints")
+                        .path("counts")
+                        .path("completed")
+                        .asInt();
+                assertThat(beforeKill).as("outputs committed before the kill").isLessThan(expected.size());
+                assertThat(completedBeforeKill)
+                        .as("checkpoints before the kill")
+                        .isPositive();
+                long killedAt = System.nanoTime();
+                cluster.kill9("taskmanager-1");
+                int producedAtKill = produced.get();
+                log(
+                        t0,
+                        "kill -9 taskmanager-1 after " + beforeKill + " committed outputs, " + producedAtKill + " of "
+                                + totalRecords + " events produced, " + completedBeforeKill + " checkpoints");
+                assertThat(producedAtKill)
+                        .as("events still to come at the kill")
+                        .isLessThan(totalRecords);
+                cluster.startTaskManager("taskmanager-3");
+
+                JsonNode restored = cluster.await(
+                                "job " + first + " restored from a checkpoint",
+                                "/jobs/" + first + "/checkpoints",
+                                c -> c.path("latest").path("restored").has("id"),
+                                Duration.ofSeconds(180))
+                        .path("latest")
+                        .path("restored");
+                assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
+                cluster.awaitAllTasksRunning(first, Duration.ofSeconds(180));
+                cluster.awaitTaskManagers(2, 4, Duration.ofSeconds(30));
+                log(
+                        t0,
+                        String.format(
+                                "recovered from checkpoint %d in %.1f s, all tasks running on the new TaskManager",
+                                restored.path("id").asLong(), (System.nanoTime() - killedAt) / 1e9));
+
+                // 3. Stop with a savepoint mid-stream, resubmit from it at parallelism 2.
+                long restoredId = restored.path("id").asLong();
+                cluster.await(
+                        "a checkpoint of " + first + " after the restore",
+                        "/jobs/" + first + "/checkpoints",
+                        c -> c.path("latest").path("completed").path("id").asLong() > restoredId,
+                        Duration.ofSeconds(60));
+                reader.awaitAtLeast(PREDICTIONS, expected.size() / 2, Duration.ofSeconds(120));
+                String savepoint = cluster.stopWithSavepoint(first, work.resolve("savepoints"));
+                reader.drain(Duration.ofMillis(300));
+                int atSavepoint = reader.records(PREDICTIONS).size();
+                log(
+                        t0,
+                        "stopped " + first + " with savepoint " + savepoint + " after " + atSavepoint
+                                + " committed outputs, " + produced.get() + " events produced");
+                assertThat(cluster.rest("/jobs/" + first).path("state").asText())
+                        .isEqualTo("FINISHED");
+                assertThat(produced.get())
+                        .as("events still to come at the savepoint")
+                        .isLessThan(totalRecords);
+
+                String second = cluster.submit(
+                        "-s", savepoint, jobJar.toString(), "--config", runYaml.toString(), "--parallelism", "2");
+                JsonNode job = cluster.awaitAllTasksRunning(second, Duration.ofSeconds(90));
+                for (JsonNode v : job.path("vertices")) {
+                    // RnnInference's control stream comes from a non-parallel (and here empty) source.
+                    int parallelism = v.path("name").asText().endsWith("no-controls") ? 1 : 2;
+                    assertThat(v.path("parallelism").asInt())
+                            .as(v.path("name").asText())
+                            .isEqualTo(parallelism);
+                }
+                JsonNode fromSavepoint = cluster.rest("/jobs/" + second + "/checkpoints")
+                        .path("latest")
+                        .path("restored");
+                assertThat(fromSavepoint.path("is_savepoint").asBoolean())
+                        .as("restored from the savepoint: %s", fromSavepoint)
+                        .isTrue();
+                log(t0, "job " + second + " running at parallelism 2 from the savepoint");
+                resumeProducer.countDown();
+
+                // 4. Everything arrives, exactly once.
+                reader.awaitAtLeast(PREDICTIONS, expected.size(), Duration.ofSeconds(180));
+                reader.awaitAtLeast(DEAD_LETTERS, MALFORMED.size(), Duration.ofSeconds(30));
+                producer.get(30, TimeUnit.SECONDS);
+                // A duplicate would be committed by one of the next checkpoints.
+                cluster.awaitCompletedCheckpoints(
+                        second,
+                        cluster.rest("/jobs/" + second + "/checkpoints")
+                                        .path("counts")
+                                        .path("completed")
+                                        .asInt()
+                                + 2,
+                        Duration.ofSeconds(60));
+                reader.drain(Duration.ofMillis(500));
+                cluster.cancel(second);
+                log(
+                        t0,
+                        "all outputs committed; " + reader.records(PREDICTIONS).size() + " predictions, "
+                                + reader.records(DEAD_LETTERS).size() + " dead letters");
+
+                assertMatchesKeras(reader.records(PREDICTIONS), expected);
+                assertDeadLetters(reader.records(DEAD_LETTERS));
+            } finally {
+                resumeProducer.countDown();
+                if (producer != null) {
+                    producer.cancel(true);
+                }
+            }
+        }
+        log(t0, "cluster stopped");
+    }
+
+    private static KafkaBroker startTaskManagersAndKafka(StandaloneCluster cluster, Path work) throws Exception {
+        cluster.startTaskManager("taskmanager-1");
+        cluster.startTaskManager("taskmanager-2");
+        return KafkaBroker.start(work.resolve("kafka"));
+    }
+
+    private static Map<String, String> clusterSettings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("jobmanager.memory.process.size", "1024m");
+        s.put("taskmanager.memory.process.size", "1280m");
+        s.put("taskmanager.numberOfTaskSlots", "2");
+        s.put("state.backend.type", "rocksdb");
+        // A TaskManager that stops answering is declared lost after two failed heartbeats.
+        s.put("heartbeat.interval", "2000");
+        s.put("heartbeat.timeout", "20000");
+        s.put("restart-strategy.type", "fixed-delay");
+        s.put("restart-strategy.fixed-delay.attempts", "100");
+        s.put("restart-strategy.fixed-delay.delay", "1 s");
+        return s;
+    }
+
+    private static Path writeRunConfig(Path work, String bootstrap) throws IOException {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("flink-rnn.model.path", FIXTURE.file("keras").orElseThrow().toString());
+        s.put("flink-rnn.model.version", "stacked-long-v1");
+        s.put("flink-rnn.mode", FIXTURE.mode());
+        s.put("flink-rnn.bundle.max-events", "64");
+        s.put("flink-rnn.bundle.max-delay", "5 ms");
+        s.put("flink-rnn.kafka.bootstrap-servers", bootstrap);
+        s.put("flink-rnn.kafka.topic", EVENTS);
+        s.put("flink-rnn.kafka.output-topic", PREDICTIONS);
+        s.put("flink-rnn.kafka.dead-letter-topic", DEAD_LETTERS);
+        s.put("flink-rnn.kafka.group-id", "cluster-it");
+        s.put("flink-rnn.kafka.transactional-id-prefix", "cluster-it");
+        s.put("execution.checkpointing.interval", "1 s");
+        s.put("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+        s.put("state.backend.type", "rocksdb");
+        Path file = work.resolve("run.yaml");
+        Files.writeString(
+                file,
+                s.entrySet().stream()
+                        .map(e -> e.getKey() + ": \"" + e.getValue() + "\"")
+                        .collect(Collectors.joining("\n", "", "\n")));
+        return file;
+    }
+
+    private static String replica(String key, int r) {
+        return String.format("%s/%02d", key, r);
+    }
+
+    /** Every fixture event {@link #REPLICAS} times, as JSON, grouped by step; malformed records spread in. */
+    private static Map<String, List<byte[]>> eventsByStep() {
+        TreeMap<Long, List<byte[]>> byStep = new TreeMap<>();
+        for (CsvRow row : FIXTURE.eventRows()) {
+            for (int r = 0; r < REPLICAS; r++) {
+                var json = KafkaTopics.JSON.createObjectNode();
+                json.put("key", replica(row.key(), r));
+                json.put("ts", row.t());
+                var x = json.putArray("x");
+                for (float v : row.values()) {
+                    x.add(v);
+                }
+                byStep.computeIfAbsent(row.t(), t -> new ArrayList<>())
+                        .add(json.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        long last = byStep.lastKey();
+        for (int i = 0; i < MALFORMED.size(); i++) {
+            byStep.get(last * (i + 1) / (MALFORMED.size() + 1))
+                    .add(MALFORMED.get(i).getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, List<byte[]>> ordered = new LinkedHashMap<>();
+        byStep.forEach((t, records) -> ordered.put(String.valueOf(t), records));
+        return ordered;
+    }
+
+    private static List<CsvRow> expectedRows() {
+        List<CsvRow> rows = new ArrayList<>();
+        for (CsvRow row : FIXTURE.expectedRows()) {
+            for (int r = 0; r < REPLICAS; r++) {
+                rows.add(new CsvRow(replica(row.key(), r), row.t(), row.values()));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Sends step after step at {@link #STEPS_PER_SECOND}, each record keyed by its event key; holds
+     * before step {@code holdAt} until {@code resume} opens, so that the last part of the stream is
+     * left for the job resumed from the savepoint.
+     */
+    private static void produce(
+            String bootstrap,
+            Map<String, List<byte[]>> steps,
+            int holdAt,
+            CountDownLatch resume,
+            AtomicInteger produced) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(bootstrap)) {
+            long start = System.nanoTime();
+            int step = 0;
+            for (List<byte[]> records : steps.values()) {
+                if (step == holdAt) {
+                    producer.flush();
+                    if (!resume.await(10, TimeUnit.MINUTES)) {
+                        throw new IllegalStateException("producer held for 10 minutes");
+                    }
+                    start = System.nanoTime() - TimeUnit.SECONDS.toNanos(step) / STEPS_PER_SECOND;
+                }
+                for (byte[] value : records) {
+                    producer.send(new ProducerRecord<>(EVENTS, keyOf(value), value));
+                    produced.incrementAndGet();
+                }
+                step++;
+                long due = start + TimeUnit.SECONDS.toNanos(step) / STEPS_PER_SECOND;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static byte[] keyOf(byte[] value) {
+        String s = new String(value, StandardCharsets.UTF_8);
+        int at = s.indexOf("\"key\":");
+        if (at < 0) {
+            return "no-key".getBytes(StandardCharsets.UTF_8);
+        }
+        int start = s.indexOf('"', at + 6) + 1;
+        return s.substring(start, s.indexOf('"', start)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void assertMatchesKeras(List<JsonNode> outputs, List<CsvRow> expected) {
+        Map<String, List<JsonNode>> got = new LinkedHashMap<>();
+        outputs.forEach(o -> got.computeIfAbsent(o.get("key").asText(), k -> new ArrayList<>())
+                .add(o));
+        Map<String, List<CsvRow>> want = new LinkedHashMap<>();
+        expected.forEach(
+                r -> want.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r));
+        assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(want.keySet());
+        want.forEach((key, rows) -> {
+            List<JsonNode> out = got.get(key);
+            assertThat(out.stream().map(o -> o.get("ts").asLong()).toList())
+                    .as("timestamps of key %s: no duplicates, no gaps, in order", key)
+                    .containsExactlyElementsOf(
+                            rows.stream().map(CsvRow::t).sorted().toList());
+            List<CsvRow> sorted =
+                    rows.stream().sorted(Comparator.comparingLong(CsvRow::t)).toList();
+            for (int i = 0; i < sorted.size(); i++) {
+                JsonNode y = out.get(i).get("y");
+                float[] keras = sorted.get(i).values();
+                assertThat(y.size()).isEqualTo(keras.length);
+                for (int j = 0; j < keras.length; j++) {
+                    assertThat(y.get(j).floatValue())
+                            .as("key %s t=%d y%d", key, sorted.get(i).t(), j)
+                            .isCloseTo(keras[j], Offset.offset(1e-5f));
+                }
+                assertThat(out.get(i).get("model_version").asText()).isEqualTo("stacked-long-v1");
+            }
+        });
+        assertThat(outputs).as("outputs in total").hasSize(expected.size());
+    }
+
+    private static void assertDeadLetters(List<JsonNode> letters) {
+        assertThat(letters).as("dead letters, each once").hasSize(MALFORMED.size());
+        Map<String, String> stageByPayload = new HashMap<>();
+        letters.forEach(l ->
+                stageByPayload.put(l.get("payload").asText(), l.get("stage").asText()));
+        assertThat(stageByPayload.keySet()).containsExactlyInAnyOrderElementsOf(MALFORMED);
+        assertThat(stageByPayload.values()).containsOnly("parse");
+    }
+
+    private static void log(long t0, String message) {
+        System.out.printf("[cluster-test %6.1f s] %s%n", (System.nanoTime() - t0) / 1e9, message);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
