@@ -204,6 +204,15 @@ def _window_lstm(L, s):
     return L.seq(s, 3, [L.layers.LSTM(6), L.layers.Dense(2)])
 
 
+@case("window_unroll", mode="window", window=6, seq_out=False, features=3, lengths=(14, 6, 19, 4),
+      all_formats=False,
+      description="Input(shape=(6, 3)) -> LSTM(5, unroll=True, return_sequences=True) -> GRU(4, unroll=True) "
+                  "-> Dense(2): unroll is a graph-building option, the numbers must not change")
+def _window_unroll(L, s):
+    return L.seq(s, 3, [L.layers.LSTM(5, unroll=True, return_sequences=True), L.layers.GRU(4, unroll=True),
+                        L.layers.Dense(2)])
+
+
 @case("activations_rnn", features=4,
       description="LSTM(8, activation=relu, recurrent_activation=hard_sigmoid) -> GRU(6, activation=softsign, "
                   "recurrent_activation=hard_sigmoid) -> SimpleRNN(5, activation=elu) -> Dense(3); "
