@@ -3,18 +3,57 @@ package io.flinkrnn.engine.ops;
 import java.util.Arrays;
 
 /**
- * The plain-Java {@link Kernel}. Keras's {@code (input_dim, units)} row-major layout is already the
- * one an {@code out[r] += x[r][i] * w[i]} loop wants: the innermost loop runs over contiguous output
- * columns and a contiguous weight row, which HotSpot's C2 turns into SIMD code. Four batch rows
- * share each weight row load, so a batch streams the weights a quarter as often as row by row.
- * Products are fused multiply-adds, as in the Eigen kernels TensorFlow runs on an FMA CPU; on float
- * that is an intrinsic C2 vectorizes, and exact in double arithmetic elsewhere.
+ * The {@link Kernel} in Java, with two paths that give bit-identical results:
+ *
+ * <ul>
+ *   <li><b>vectorized</b> ({@link VectorMath}), when the JVM runs with {@code --add-modules
+ *       jdk.incubator.vector}: a register-blocked microkernel, 4 keys by 4 SIMD vectors of output
+ *       columns held in registers over the whole input dimension, so each weight load feeds 4 keys.
+ *       On a TaskManager add the flag to {@code env.java.opts.taskmanager}.
+ *   <li><b>scalar</b> loops otherwise, which C2 auto-vectorizes only partly: Keras's {@code
+ *       (input_dim, units)} row-major layout is the one an {@code out[r] += x[r][i] * w[i]} loop
+ *       wants, and four batch rows share each weight row load.
+ * </ul>
+ *
+ * The system property {@code flinkrnn.kernel=scalar} forces the scalar path. BENCHMARKS.md has the
+ * measured rates of both. Products are fused multiply-adds, as in the Eigen kernels TensorFlow runs
+ * on an FMA CPU, accumulated over the input dimension in order, on both paths.
  */
 public final class JavaKernel implements Kernel {
 
-    public static final JavaKernel INSTANCE = new JavaKernel();
+    private static final boolean VECTOR_AVAILABLE = vectorModulePresent();
 
-    private JavaKernel() {}
+    /** The fastest path this JVM can run: vectorized when the incubator module is loaded. */
+    public static final JavaKernel INSTANCE =
+            new JavaKernel(VECTOR_AVAILABLE && !"scalar".equals(System.getProperty("flinkrnn.kernel")));
+
+    /** The scalar loops only, whatever the JVM offers (benchmarks and tests compare against it). */
+    public static final JavaKernel SCALAR = new JavaKernel(false);
+
+    private final boolean vector;
+
+    private JavaKernel(boolean vector) {
+        this.vector = vector;
+    }
+
+    /** Whether this instance runs the Vector API path. */
+    public boolean vectorized() {
+        return vector;
+    }
+
+    /** Floats per SIMD vector of the vectorized path, or 1 when it is not available. */
+    public static int lanes() {
+        return VECTOR_AVAILABLE ? VectorMath.lanes() : 1;
+    }
+
+    private static boolean vectorModulePresent() {
+        try {
+            return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                    && Class.forName("jdk.incubator.vector.FloatVector") != null;
+        } catch (ClassNotFoundException | LinkageError | SecurityException e) {
+            return false;
+        }
+    }
 
     private record Packed(float[] data, int rows, int cols) implements Matrix {}
 
@@ -44,6 +83,11 @@ public final class JavaKernel implements Kernel {
             int outStride,
             boolean accumulate) {
         Packed m = (Packed) w;
+        if (vector) {
+            VectorMath.multiply(
+                    rows, x, xOffset, xStride, m.data, m.rows, m.cols, out, outOffset, outStride, accumulate);
+            return;
+        }
         int n = m.cols;
         if (!accumulate) {
             for (int r = 0; r < rows; r++) {
@@ -56,17 +100,20 @@ public final class JavaKernel implements Kernel {
             multiplyFour(x, xOffset + r * xStride, xStride, m, out, outOffset + r * outStride, outStride);
         }
         for (; r < rows; r++) {
-            multiplyOne(x, xOffset + r * xStride, m, out, outOffset + r * outStride);
+            scalarColumns(x, xOffset + r * xStride, m.data, m.rows, n, 0, n, out, outOffset + r * outStride, true);
         }
     }
 
-    private static void multiplyOne(float[] x, int xo, Packed m, float[] out, int oo) {
-        float[] w = m.data;
-        int n = m.cols;
-        for (int i = 0; i < m.rows; i++) {
+    /** Columns {@code [from, to)} of one row: {@code out (+)= x·w}, over the input dimension in order. */
+    static void scalarColumns(
+            float[] x, int xo, float[] w, int k, int n, int from, int to, float[] out, int oo, boolean accumulate) {
+        if (!accumulate) {
+            Arrays.fill(out, oo + from, oo + to, 0f);
+        }
+        for (int i = 0; i < k; i++) {
             float a = x[xo + i];
             int wo = i * n;
-            for (int j = 0; j < n; j++) {
+            for (int j = from; j < to; j++) {
                 out[oo + j] = Math.fma(a, w[wo + j], out[oo + j]);
             }
         }

@@ -1,0 +1,53 @@
+package io.flinkrnn.engine.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The vectorized path (the tests' JVM loads jdk.incubator.vector) equals the scalar loops bit for bit. */
+class VectorPathTest {
+
+    @Test
+    void testsRunTheVectorizedPath() {
+        assertThat(JavaKernel.INSTANCE.vectorized()).isTrue();
+        assertThat(JavaKernel.SCALAR.vectorized()).isFalse();
+    }
+
+    @Test
+    void vectorizedEqualsScalarBitForBitOnEveryBlockShape() {
+        Random random = new Random(9);
+        int lanes = JavaKernel.lanes();
+        int[] widths = {1, 7, lanes - 1, lanes, lanes + 3, 4 * lanes, 4 * lanes + 1, 5 * lanes + 5, 384};
+        int[] batch = {1, 3, 4, 5, 9, 16};
+        for (int n : widths) {
+            for (int rows : batch) {
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    int k = 1 + random.nextInt(40);
+                    int total = n + 3;
+                    float[] w = fill(random, k * total);
+                    Matrix mv = JavaKernel.INSTANCE.pack(w, k, total, 2, 2 + n);
+                    Matrix ms = JavaKernel.SCALAR.pack(w, k, total, 2, 2 + n);
+                    int xStride = k + 2;
+                    float[] x = fill(random, rows * xStride + 1);
+                    int outStride = n + 5;
+                    float[] vector = fill(random, rows * outStride + 3);
+                    float[] scalar = vector.clone();
+                    JavaKernel.INSTANCE.multiply(rows, x, 1, xStride, mv, vector, 3, outStride, accumulate);
+                    JavaKernel.SCALAR.multiply(rows, x, 1, xStride, ms, scalar, 3, outStride, accumulate);
+                    assertThat(vector)
+                            .as("n=%d rows=%d k=%d accumulate=%b", n, rows, k, accumulate)
+                            .containsExactly(scalar);
+                }
+            }
+        }
+    }
+
+    private static float[] fill(Random random, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = random.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+}
