@@ -1,0 +1,430 @@
+package io.flinkrnn.bench;
+
+import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.engine.Mode;
+import io.flinkrnn.model.KerasModels;
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.Prediction;
+import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnInference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.util.Collector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole job on a local MiniCluster at parallelism 2: the inference operator on hashmap and
+ * RocksDB against the engine alone (2 threads) and against a naive keyed job that keeps a
+ * ValueState&lt;float[]&gt; of the same size; event-to-output latency at 70% of the hashmap peak;
+ * RocksDB bytes per key from a native savepoint.
+ */
+@Command(name = "job", mixinStandardHelpOptions = true, description = "the whole job on a MiniCluster")
+final class JobCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "fewer events")
+    boolean quick;
+
+    @Option(names = "--keys", defaultValue = "100000")
+    int keys;
+
+    @Option(names = "--events", description = "events per run (default 1,000,000; 400,000 with --quick)")
+    Long events;
+
+    @Option(names = "--bundle", defaultValue = "256", description = "bundle size (keys per engine step)")
+    int bundle;
+
+    @Option(names = "--bundle-delay-ms", defaultValue = "5")
+    int bundleDelayMs;
+
+    @Option(names = "--model", defaultValue = "bench/models/lstm96x2_window4.h5")
+    Path model;
+
+    @Option(names = "--out", defaultValue = "bench/results")
+    Path out;
+
+    static final AtomicLong COUNT = new AtomicLong();
+    static final AtomicLong RECORD_FROM = new AtomicLong(Long.MAX_VALUE);
+    /** Latency histogram in 50 µs buckets up to 1 s. */
+    static final AtomicLongArray LATENCY = new AtomicLongArray(20_001);
+
+    private static final int PARALLELISM = 2;
+    private final List<String> csv = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        Machine.header("job" + (quick ? " --quick" : ""));
+        long total = events != null ? events : quick ? 400_000 : 1_000_000;
+        InferenceModel probe = InferenceModel.compile(KerasModels.load(model), Mode.stateful());
+        int stateFloats = probe.stateLayout().size();
+        System.out.printf(
+                "# model %s, stateful; %d floats of state per key; %,d keys; %,d events per run;"
+                        + " bundle %d events / %d ms; parallelism %d%n",
+                model.getFileName(), stateFloats, keys, total, bundle, bundleDelayMs, PARALLELISM);
+        csv.add("run,events_per_s,p50_ms,p99_ms,bytes_per_key");
+        double alone = engineAlone(probe.spec(), total);
+        System.out.printf(
+                "# engine alone (%d threads, %d keys, bundles of %d): %,.0f events/s%n",
+                PARALLELISM, keys, bundle, alone);
+        csv.add(String.format("engine alone,%.0f,,,", alone));
+        System.out.println();
+        System.out.println(
+                "| run | state backend | events/s | vs reference | p50 ms | p99 ms | state bytes/key | raw floats bytes/key |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Result hash = run("flink-rnn operator", "hashmap", false, total, 0, false);
+        row(hash, "hashmap", hash.rate / alone, "of engine alone", stateFloats);
+        Result rocks = run("flink-rnn operator", "rocksdb", false, total, 0, true);
+        Result naiveRocks = run("naive ValueState<float[]>", "rocksdb", true, total, 0, true);
+        row(rocks, "rocksdb", rocks.rate / naiveRocks.rate, "of naive on RocksDB", stateFloats);
+        row(naiveRocks, "rocksdb", 1, "", stateFloats);
+        Result naiveHash = run("naive ValueState<float[]>", "hashmap", true, total, 0, false);
+        row(naiveHash, "hashmap", hash.rate / naiveHash.rate, "operator/naive", stateFloats);
+        double paced = 0.7 * hash.rate;
+        Result latency = run("flink-rnn operator at 70% of peak", "hashmap", false, total, paced, false);
+        row(latency, "hashmap", latency.rate / paced, "of the paced rate", stateFloats);
+        System.out.println();
+        System.out.printf("# hashmap job / engine alone: %.0f%% (goal >= 60%%)%n", 100 * hash.rate / alone);
+        System.out.printf("# RocksDB job / naive RocksDB job: %.2fx (goal >= 2x)%n", rocks.rate / naiveRocks.rate);
+        System.out.printf(
+                "# p99 at 70%% of peak: %.1f ms (goal <= bundle timeout + 2 = %d ms)%n",
+                latency.p99, bundleDelayMs + 2);
+        if (rocks.bytesPerKey > 0) {
+            System.out.printf(
+                    "# RocksDB state per key: %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
+                    rocks.bytesPerKey, 4 * stateFloats, rocks.bytesPerKey / (4.0 * stateFloats));
+        }
+        Files.createDirectories(out);
+        Files.write(out.resolve("job.csv"), csv);
+        Plot plot = new Plot(
+                        "event-to-output latency at 70% of peak (hashmap, bundle " + bundle + "/" + bundleDelayMs
+                                + " ms)",
+                        "latency (ms)",
+                        "events",
+                        false,
+                        true)
+                .bars();
+        for (int i = 0; i < latency.histogram.length; i++) {
+            if (latency.histogram[i] > 0 && i * 0.05 <= 4 * Math.max(latency.p99, 1)) {
+                plot.point("events per 50 us", i * 0.05, latency.histogram[i]);
+            }
+        }
+        plot.write(out.resolve("latency.png"));
+        Machine.footer();
+        return 0;
+    }
+
+    private void row(Result r, String backend, double ratio, String of, int stateFloats) {
+        System.out.printf(
+                "| %s | %s | %,.0f | %s | %.1f | %.1f | %s | %d |%n",
+                r.name,
+                backend,
+                r.rate,
+                of.isEmpty() ? "" : String.format("%.2f %s", ratio, of),
+                r.p50,
+                r.p99,
+                r.bytesPerKey > 0 ? String.format("%.0f", r.bytesPerKey) : "",
+                4 * stateFloats);
+        csv.add(String.format("%s %s,%.0f,%.2f,%.2f,%.0f", r.name, backend, r.rate, r.p50, r.p99, r.bytesPerKey));
+    }
+
+    private double engineAlone(io.flinkrnn.model.spec.ModelSpec spec, long total) throws Exception {
+        DoubleAdder rate = new DoubleAdder();
+        CountDownLatch done = new CountDownLatch(PARALLELISM);
+        List<Throwable> errors = new ArrayList<>();
+        for (int t = 0; t < PARALLELISM; t++) {
+            new Thread(() -> {
+                        try {
+                            InferenceModel m = InferenceModel.compile(spec, Mode.stateful());
+                            int n = keys / PARALLELISM;
+                            float[][] states = new float[n][];
+                            for (int k = 0; k < n; k++) {
+                                states[k] = m.newState();
+                            }
+                            Random random = new Random(1);
+                            float[][] events = new float[bundle][m.inputSize()];
+                            for (float[] e : events) {
+                                for (int i = 0; i < e.length; i++) {
+                                    e[i] = (float) random.nextGaussian();
+                                }
+                            }
+                            float[][] rows = new float[bundle][];
+                            float[][] outputs = new float[bundle][m.outputSize()];
+                            boolean[] emitted = new boolean[bundle];
+                            int[] next = {0};
+                            rate.add(Rate.eventsPerSecond(
+                                    () -> {
+                                        for (int r = 0; r < bundle; r++) {
+                                            rows[r] = states[next[0]];
+                                            next[0] = (next[0] + 1) % n;
+                                        }
+                                        m.step(bundle, events, rows, outputs, emitted);
+                                    },
+                                    bundle,
+                                    quick ? 0.5 : 1,
+                                    quick ? 2 : 4));
+                        } catch (Throwable e) {
+                            errors.add(e);
+                        } finally {
+                            done.countDown();
+                        }
+                    })
+                    .start();
+        }
+        done.await();
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException(errors.get(0));
+        }
+        return rate.sum();
+    }
+
+    record Result(String name, double rate, double p50, double p99, double bytesPerKey, long[] histogram) {}
+
+    private Result run(String name, String backend, boolean naive, long total, double pacedRate, boolean savepoint)
+            throws Exception {
+        COUNT.set(0);
+        long warm = total / 5;
+        RECORD_FROM.set(warm);
+        for (int i = 0; i < LATENCY.length(); i++) {
+            LATENCY.set(i, 0);
+        }
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, backend);
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("512m"));
+        conf.setString(
+                "state.backend.rocksdb.localdir",
+                Files.createTempDirectory("bench-rocksdb").toString());
+        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(
+                org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                Files.createTempDirectory("bench-checkpoints").toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        // Flink's default 100 ms network buffer timeout would dominate every latency figure.
+        env.setBufferTimeout(1);
+        long perSubtask = (total + PARALLELISM - 1) / PARALLELISM + 1;
+        DataStream<RnnEvent> source = env.fromSequence(0, Long.MAX_VALUE)
+                .flatMap(new Generate(keys, perSubtask, pacedRate / PARALLELISM, 12))
+                .name("events");
+        KeyedStream<RnnEvent, String> keyed = source.keyBy(RnnEvent::key);
+        DataStream<Prediction> predictions;
+        if (naive) {
+            int floats = InferenceModel.compile(KerasModels.load(model), Mode.stateful())
+                    .stateLayout()
+                    .size();
+            predictions = keyed.process(new NaiveState(floats)).name("naive");
+        } else {
+            predictions = RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
+                    .mode("stateful")
+                    .bundle(bundle, Duration.ofMillis(bundleDelayMs))
+                    .apply(keyed)
+                    .predictions();
+        }
+        predictions.map(new Record()).sinkTo(new DiscardingSink<>());
+        JobClient job = env.executeAsync(name + " " + backend);
+        try {
+            long deadline = System.nanoTime() + 600_000_000_000L;
+            while (COUNT.get() < warm) {
+                check(job, deadline);
+                Thread.sleep(5);
+            }
+            long c0 = COUNT.get();
+            long t0 = System.nanoTime();
+            long target = (long) (total * 0.98);
+            while (COUNT.get() < target) {
+                check(job, deadline);
+                Thread.sleep(2);
+            }
+            long c1 = COUNT.get();
+            double rate = (c1 - c0) / ((System.nanoTime() - t0) / 1e9);
+            double bytesPerKey = 0;
+            if (savepoint) {
+                Path dir = Files.createTempDirectory("bench-savepoint");
+                String path = job.triggerSavepoint(dir.toUri().toString(), SavepointFormatType.NATIVE)
+                        .get(300, java.util.concurrent.TimeUnit.SECONDS);
+                bytesPerKey =
+                        (double) size(Path.of(java.net.URI.create(path.startsWith("file:") ? path : "file:" + path)))
+                                / keys;
+            }
+            long[] histogram = new long[LATENCY.length()];
+            for (int i = 0; i < histogram.length; i++) {
+                histogram[i] = LATENCY.get(i);
+            }
+            return new Result(name, rate, quantile(histogram, 0.5), quantile(histogram, 0.99), bytesPerKey, histogram);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static void check(JobClient job, long deadline) throws Exception {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("job did not finish in time");
+        }
+        if (job.getJobStatus().get().isGloballyTerminalState()) {
+            job.getJobExecutionResult().get();
+            throw new IllegalStateException("job ended early");
+        }
+    }
+
+    private static long size(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0;
+                        }
+                    })
+                    .sum();
+        }
+    }
+
+    private static double quantile(long[] histogram, double q) {
+        long n = 0;
+        for (long c : histogram) {
+            n += c;
+        }
+        if (n == 0) {
+            return Double.NaN;
+        }
+        long seen = 0;
+        for (int i = 0; i < histogram.length; i++) {
+            seen += histogram[i];
+            if (seen >= q * n) {
+                return (i + 0.5) * 0.05;
+            }
+        }
+        return histogram.length * 0.05;
+    }
+
+    /** Events for keys of this subtask's own half (so each key's events come in order), paced if asked. */
+    static final class Generate extends org.apache.flink.api.common.functions.RichFlatMapFunction<Long, RnnEvent> {
+        private final int keys;
+        private final long quota;
+        private final double rate;
+        private final int features;
+        private transient int subtask;
+        private transient long count;
+        private transient long start;
+        private transient float[][] pool;
+
+        Generate(int keys, long quota, double rate, int features) {
+            this.keys = keys;
+            this.quota = quota;
+            this.rate = rate;
+            this.features = features;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+            Random random = new Random(subtask);
+            pool = new float[1024][features];
+            for (float[] e : pool) {
+                for (int i = 0; i < features; i++) {
+                    e[i] = (float) random.nextGaussian();
+                }
+            }
+        }
+
+        @Override
+        public void flatMap(Long value, Collector<RnnEvent> out) {
+            if (count >= quota) {
+                // The measurement is over: idle (one record per ms) but stay alive, so that the
+                // savepoint's barrier still passes through this task.
+                LockSupport.parkNanos(1_000_000);
+                return;
+            }
+            if (start == 0) {
+                start = System.nanoTime();
+            }
+            if (rate > 0) {
+                long due = start + (long) (count * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+            }
+            int half = keys / PARALLELISM;
+            String key = "k" + (subtask + PARALLELISM * (int) (count % half));
+            count++;
+            out.collect(new RnnEvent(key, System.nanoTime(), pool[(int) (count & 1023)].clone()));
+        }
+    }
+
+    /** Counts outputs and records event-to-output latency after the warm-up. */
+    static final class Record extends RichMapFunction<Prediction, Prediction> {
+        @Override
+        public Prediction map(Prediction p) {
+            long n = COUNT.incrementAndGet();
+            if (n >= RECORD_FROM.get()) {
+                long micros = (System.nanoTime() - p.timestamp()) / 1000;
+                LATENCY.incrementAndGet((int) Math.min(micros / 50, LATENCY.length() - 1));
+            }
+            return p;
+        }
+    }
+
+    /** The naive keyed job: read a float[] state of the same size, touch it, write it back. */
+    static final class NaiveState extends KeyedProcessFunction<String, RnnEvent, Prediction> {
+        private final int floats;
+        private transient ValueState<float[]> state;
+
+        NaiveState(int floats) {
+            this.floats = floats;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            state = getRuntimeContext()
+                    .getState(new ValueStateDescriptor<>(
+                            "state", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        }
+
+        @Override
+        public void processElement(RnnEvent e, Context ctx, Collector<Prediction> out) throws Exception {
+            float[] v = state.value();
+            if (v == null) {
+                // Real states are dense floats, not zeros: fill it so RocksDB cannot compress it away.
+                v = new float[floats];
+                Random random = new Random(e.key().hashCode());
+                for (int i = 0; i < floats; i++) {
+                    v[i] = (float) random.nextGaussian();
+                }
+            }
+            v[0] += e.features()[0];
+            state.update(v);
+            out.collect(new Prediction(e.key(), e.timestamp(), new float[] {v[0]}, "naive", null));
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.flinkrnn.bench;
+
+import io.flinkrnn.engine.cell.LstmCell;
+import io.flinkrnn.engine.ops.JavaKernel;
+import io.flinkrnn.engine.ops.Kernel;
+import io.flinkrnn.model.spec.Activation;
+import io.flinkrnn.model.spec.LstmCellSpec;
+import io.flinkrnn.model.spec.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Kernel efficiency: one LSTM step (input width = units, so the multiply is {@code [B x 2u]·[2u x
+ * 4u]}, the issue's {@code [B x 192]·[192 x 384]} at u = 96) for each kernel, against the machine's
+ * peak FMA rate measured in the same run, with ND4J's bare SGEMM on the same shape beside it.
+ */
+@Command(name = "kernel", mixinStandardHelpOptions = true, description = "kernel GFLOP/s vs peak FMA")
+final class KernelCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "short timings")
+    boolean quick;
+
+    @Option(names = "--out", defaultValue = "bench/results", description = "where CSV and PNG go")
+    Path out;
+
+    private static final int[] UNITS = {32, 64, 128, 256};
+    private static final int[] BATCHES = {1, 16, 128, 1024};
+
+    @Override
+    public Integer call() throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        Machine.header("kernel" + (quick ? " --quick" : ""));
+        double warm = quick ? 0.2 : 0.5;
+        double time = quick ? 0.4 : 1.5;
+        int cores = Runtime.getRuntime().availableProcessors();
+        double peak1 = Peak.gflops(1, quick ? 600 : 2000);
+        double peakAll = Peak.gflops(cores, quick ? 600 : 2000);
+        System.out.printf(
+                "# peak fp32 FMA (Vector API, %d lanes): %.1f GFLOP/s on 1 core, %.1f on %d cores%n",
+                Peak.lanes(), peak1, peakAll, cores);
+        System.out.println("# engine kernels run on 1 thread (% of the 1-core peak); ND4J uses its own thread pool ("
+                + cores + " cores)");
+        System.out.println("# FLOPs per step = 2 * B * 2u * 4u (gate activations not counted)");
+        System.out.println();
+        System.out.println(
+                "| units | batch | vectorized GFLOP/s | % peak | scalar GFLOP/s | % peak | ND4J kernel GFLOP/s | ND4J SGEMM GFLOP/s | fastest |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        List<String> csv = new ArrayList<>();
+        csv.add("units,batch,vector_gflops,scalar_gflops,nd4j_kernel_gflops,nd4j_sgemm_gflops,peak1_gflops");
+        Plot plot = new Plot(
+                "LSTM step GFLOP/s by batch (1 thread; peak " + String.format("%.0f", peak1) + " GFLOP/s)",
+                "batch (keys per step)",
+                "GFLOP/s",
+                true,
+                true);
+        Nd4jKernel nd4j = new Nd4jKernel();
+        List<String> crossovers = new ArrayList<>();
+        for (int u : UNITS) {
+            Integer crossover = null;
+            for (int b : BATCHES) {
+                double flops = 2.0 * b * (2.0 * u) * (4.0 * u);
+                double vector = JavaKernel.INSTANCE.vectorized()
+                        ? gflops(JavaKernel.INSTANCE, u, b, flops, warm, time)
+                        : Double.NaN;
+                double scalar = gflops(JavaKernel.SCALAR, u, b, flops, warm, time);
+                double nd = gflops(nd4j, u, b, flops, warm, time);
+                double gemm = sgemm(u, b, flops, warm, time);
+                double best = Math.max(Double.isNaN(vector) ? 0 : vector, scalar);
+                String fastest = nd > best ? "ND4J" : (best == scalar ? "scalar" : "vectorized");
+                if (nd > best && crossover == null) {
+                    crossover = b;
+                }
+                System.out.printf(
+                        "| %d | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.1f | %.1f | %s |%n",
+                        u, b, vector, 100 * vector / peak1, scalar, 100 * scalar / peak1, nd, gemm, fastest);
+                csv.add(String.format("%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f", u, b, vector, scalar, nd, gemm, peak1));
+                plot.point("vectorized u=" + u, b, vector);
+                plot.point("ND4J SGEMM u=" + u, b, gemm).dashed("ND4J SGEMM u=" + u);
+            }
+            crossovers.add("units " + u + ": "
+                    + (crossover == null
+                            ? "ND4J never faster up to batch 1024"
+                            : "ND4J faster from batch " + crossover));
+        }
+        System.out.println();
+        System.out.println("# crossover (ND4J kernel vs the fastest Java path): " + String.join("; ", crossovers));
+        Files.createDirectories(out);
+        Files.write(out.resolve("kernel.csv"), csv);
+        plot.write(out.resolve("kernel.png"));
+        Machine.footer();
+        return 0;
+    }
+
+    private static double gflops(Kernel kernel, int u, int b, double flops, double warm, double time) throws Exception {
+        Random random = new Random(u * 31L + b);
+        LstmCell cell = new LstmCell(
+                new LstmCellSpec(
+                        u,
+                        Activation.TANH,
+                        Activation.SIGMOID,
+                        tensor(random, u, 4 * u),
+                        tensor(random, u, 4 * u),
+                        tensor(random, 4 * u)),
+                kernel);
+        float[] x = tensor(random, b, u).data();
+        float[][] states = {new float[b * u], new float[b * u]};
+        float[] y = new float[b * u];
+        double eventsPerSecond = Rate.eventsPerSecond(() -> cell.step(b, x, 0, u, states, y, 0, u), b, warm, time);
+        return eventsPerSecond / b * flops / 1e9;
+    }
+
+    private static double sgemm(int u, int b, double flops, double warm, double time) throws Exception {
+        INDArray x = Nd4j.rand(DataType.FLOAT, b, 2 * u);
+        INDArray w = Nd4j.rand(DataType.FLOAT, 2 * u, 4 * u);
+        INDArray c = Nd4j.create(DataType.FLOAT, b, 4 * u);
+        double callsPerSecond = Rate.eventsPerSecond(() -> Nd4j.gemm(x, w, c, false, false, 1.0, 0.0), 1, warm, time);
+        return callsPerSecond * flops / 1e9;
+    }
+
+    private static Tensor tensor(Random random, int... shape) {
+        float[] data = new float[Math.toIntExact(Tensor.size(shape))];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (random.nextFloat() - 0.5f) * 0.2f;
+        }
+        return new Tensor(shape, data);
+    }
+}

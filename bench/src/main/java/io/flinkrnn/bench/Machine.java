@@ -1,0 +1,55 @@
+package io.flinkrnn.bench;
+
+import io.flinkrnn.engine.ops.JavaKernel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/** What the numbers were measured on, printed at the top of every run. */
+final class Machine {
+
+    private Machine() {}
+
+    static String cpu() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String model = lines.stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse("?");
+            boolean avx512 = lines.stream().anyMatch(l -> l.startsWith("flags") && l.contains("avx512f"));
+            boolean fma = lines.stream().anyMatch(l -> l.startsWith("flags") && l.contains(" fma"));
+            return model + (avx512 ? ", AVX-512" : "") + (fma ? ", FMA" : "");
+        } catch (IOException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+
+    static String loadavg() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+
+    static void header(String what) {
+        System.out.println("# flink-rnn bench " + what + " — " + Instant.now());
+        System.out.println(
+                "# cpu: " + cpu() + "; cores: " + Runtime.getRuntime().availableProcessors() + "; max heap: "
+                        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
+        System.out.println("# jvm: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
+                + "; engine kernel: "
+                + (JavaKernel.INSTANCE.vectorized()
+                        ? "vectorized (" + JavaKernel.lanes() + " float lanes)"
+                        : "scalar (jdk.incubator.vector not loaded)"));
+        System.out.println("# loadavg at start: " + loadavg());
+    }
+
+    static void footer() {
+        System.out.println("# loadavg at end: " + loadavg());
+    }
+}
