@@ -21,7 +21,7 @@ import java.util.Arrays;
  */
 public final class JavaKernel implements Kernel {
 
-    private static final boolean VECTOR_AVAILABLE = vectorModulePresent();
+    private static final boolean VECTOR_AVAILABLE = VectorModule.present();
 
     /** The fastest path this JVM can run: vectorized when the incubator module is loaded. */
     public static final JavaKernel INSTANCE =
@@ -44,15 +44,6 @@ public final class JavaKernel implements Kernel {
     /** Floats per SIMD vector of the vectorized path, or 1 when it is not available. */
     public static int lanes() {
         return VECTOR_AVAILABLE ? VectorMath.lanes() : 1;
-    }
-
-    private static boolean vectorModulePresent() {
-        try {
-            return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                    && Class.forName("jdk.incubator.vector.FloatVector") != null;
-        } catch (ClassNotFoundException | LinkageError | SecurityException e) {
-            return false;
-        }
     }
 
     private record Packed(float[] data, int rows, int cols) implements Matrix {}

@@ -1,9 +1,11 @@
 package io.flinkrnn.jobs.cli;
 
+import io.flinkrnn.engine.ops.VectorModule;
 import io.flinkrnn.jobs.demo.DemoCommand;
 import io.flinkrnn.jobs.replay.ReplayCommand;
 import io.flinkrnn.jobs.run.ProduceCommand;
 import io.flinkrnn.jobs.run.RunCommand;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,7 +29,21 @@ public final class FlinkRnnCli implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
+    /** Flink's reflective access on Java 17, as its own scripts pass it. */
+    private static final List<String> JVM_FLAGS = List.of(
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+
+    /**
+     * Re-runs itself once with the Vector API module, which the engine's fast kernel needs and a
+     * jar manifest cannot load; {@code FLINK_RNN_NO_RELAUNCH=1} keeps the scalar kernel instead.
+     */
+    public static void main(String[] args) throws Exception {
+        if (VectorModule.shouldRelaunch("FLINK_RNN_NO_RELAUNCH")) {
+            System.exit(VectorModule.relaunch(FlinkRnnCli.class, JVM_FLAGS, args));
+        }
         System.exit(commandLine().execute(args));
     }
 

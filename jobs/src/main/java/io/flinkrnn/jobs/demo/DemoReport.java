@@ -43,7 +43,7 @@ final class DemoReport {
             case PROGRESS -> outputs += line.count();
         }
         long now = System.nanoTime();
-        if (now - lastProgress >= PROGRESS_INTERVAL_NANOS) {
+        if (now - lastProgress >= PROGRESS_INTERVAL_NANOS && outputs > outputsAtLastProgress) {
             double seconds = (now - lastProgress) / 1e9;
             out.printf(
                     "  .. %,d of %,d events served, %,.0f events/s%n",
