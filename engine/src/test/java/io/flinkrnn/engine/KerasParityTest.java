@@ -2,6 +2,8 @@ package io.flinkrnn.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkrnn.engine.ops.JavaKernel;
+import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
@@ -18,15 +20,24 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Every fixture real Keras wrote, through every model file it saved: the engine's outputs, outputs
  * after resets and final states must equal Keras's within {@link #TOLERANCE}, absolute, float32.
+ * Every {@link Kernel} runs the same test by overriding {@link #kernel()} (the engine's test-jar
+ * carries it to the ND4J kernel in the bench module).
  */
-class KerasParityTest {
+public class KerasParityTest {
 
     static final double TOLERANCE = 1e-5;
 
+    /** The kernel under test; the engine's default here. */
+    protected Kernel kernel() {
+        return JavaKernel.INSTANCE;
+    }
+
     @TestFactory
     Stream<DynamicTest> outputsMatchKeras() {
+        Kernel kernel = kernel();
         return Fixture.all().stream().flatMap(f -> files(f).stream()
-                .map(file -> DynamicTest.dynamicTest(f.name() + " [" + file + "]", () -> check(f, load(f, file)))));
+                .map(file ->
+                        DynamicTest.dynamicTest(f.name() + " [" + file + "]", () -> check(f, load(f, file), kernel))));
     }
 
     private static List<String> files(Fixture f) {
@@ -47,8 +58,8 @@ class KerasParityTest {
         };
     }
 
-    private static void check(Fixture f, ModelSpec spec) {
-        InferenceModel model = InferenceModel.compile(spec, Mode.auto());
+    private static void check(Fixture f, ModelSpec spec, Kernel kernel) {
+        InferenceModel model = InferenceModel.compile(spec, Mode.auto(), kernel);
         assertThat(model.mode().kind().name().toLowerCase(Locale.ROOT)).isEqualTo(f.mode());
         assertThat(model.mode().window()).isEqualTo(f.window().orElse(0));
         assertThat(model.inputSize()).isEqualTo(f.features());
