@@ -14,6 +14,9 @@ public final class Activations {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
     private static final double SQRT_HALF = Math.sqrt(0.5);
 
+    /** The vectorized sigmoid and tanh run where the engine's vectorized kernel does. */
+    private static final boolean VECTOR = JavaKernel.INSTANCE.vectorized();
+
     private Activations() {}
 
     /**
@@ -25,6 +28,16 @@ public final class Activations {
         int to = offset + vectors * width;
         switch (activation.kind()) {
             case LINEAR -> {}
+            case SIGMOID -> {
+                for (int i = VECTOR ? VectorActivations.sigmoid(a, offset, to) : offset; i < to; i++) {
+                    a[i] = (float) sigmoid(a[i]);
+                }
+            }
+            case TANH -> {
+                for (int i = VECTOR ? VectorActivations.tanh(a, offset, to) : offset; i < to; i++) {
+                    a[i] = (float) tanh(a[i]);
+                }
+            }
             case SOFTMAX -> {
                 for (int v = offset; v < to; v += width) {
                     softmax(a, v, width, false);
