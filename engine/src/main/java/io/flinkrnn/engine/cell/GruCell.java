@@ -13,12 +13,10 @@ import io.flinkrnn.model.spec.Tensor;
  * reset_after} (Keras 2.3+ default, CuDNN-compatible) {@code rec_h = r * (h·U_h + b_rec)}; without
  * it {@code rec_h = (r*h)·U_h}. State h; output h.
  */
-public final class GruCell implements Cell {
+public final class GruCell extends UnitsCell {
 
     private static final int GATES = 3;
 
-    private final int inputSize;
-    private final int units;
     private final boolean resetAfter;
     private final Activation activation;
     private final Activation recurrentActivation;
@@ -33,8 +31,7 @@ public final class GruCell implements Cell {
     private float[] rh = new float[0];
 
     public GruCell(GruCellSpec spec, Kernel kernel) {
-        this.units = spec.units();
-        this.inputSize = Gates.inputSize(spec.kernel(), spec.recurrentKernel(), units, GATES, "GRUCell");
+        super(Gates.inputSize(spec.kernel(), spec.recurrentKernel(), spec.units(), GATES, "GRUCell"), spec.units(), 1);
         this.resetAfter = spec.resetAfter();
         this.activation = spec.activation();
         this.recurrentActivation = spec.recurrentActivation();
@@ -52,26 +49,6 @@ public final class GruCell implements Cell {
             this.recurrent = new Affine(kernel, kernel.pack(u, 0, 2 * units), null);
             this.candidate = new Affine(kernel, kernel.pack(u, 2 * units, 3 * units), null);
         }
-    }
-
-    @Override
-    public int inputSize() {
-        return inputSize;
-    }
-
-    @Override
-    public int outputSize() {
-        return units;
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return new int[] {units};
-    }
-
-    @Override
-    public int outputState() {
-        return 0;
     }
 
     @Override

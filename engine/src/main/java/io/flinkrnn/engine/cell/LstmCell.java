@@ -10,10 +10,8 @@ import io.flinkrnn.model.spec.LstmCellSpec;
  * Keras's {@code LSTMCell}: {@code z = x·W + h·U + b} split into gates i, f, c, o; {@code c' = f*c +
  * i*act(z_c)}, {@code h' = o*act(c')}. States h, c; output h.
  */
-public final class LstmCell implements Cell {
+public final class LstmCell extends UnitsCell {
 
-    private final int inputSize;
-    private final int units;
     private final Activation activation;
     private final Activation recurrentActivation;
     private final Affine input;
@@ -21,33 +19,15 @@ public final class LstmCell implements Cell {
     private float[] z = new float[0];
 
     public LstmCell(LstmCellSpec spec, Kernel kernel) {
-        this.units = spec.units();
-        this.inputSize = Gates.inputSize(spec.kernel(), spec.recurrentKernel(), units, LstmGates.GATES, "LSTMCell");
+        super(
+                Gates.inputSize(spec.kernel(), spec.recurrentKernel(), spec.units(), LstmGates.GATES, "LSTMCell"),
+                spec.units(),
+                2);
         this.activation = spec.activation();
         this.recurrentActivation = spec.recurrentActivation();
         this.input = new Affine(kernel, kernel.pack(spec.kernel()), null);
         // Keras adds the bias after both products: x·W + h·U + b.
         this.recurrent = new Affine(kernel, kernel.pack(spec.recurrentKernel()), Affine.vector(spec.bias()));
-    }
-
-    @Override
-    public int inputSize() {
-        return inputSize;
-    }
-
-    @Override
-    public int outputSize() {
-        return units;
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return new int[] {units, units};
-    }
-
-    @Override
-    public int outputState() {
-        return 0;
     }
 
     @Override

@@ -8,42 +8,22 @@ import io.flinkrnn.model.spec.Activation;
 import io.flinkrnn.model.spec.SimpleRnnCellSpec;
 
 /** Keras's {@code SimpleRNNCell}: {@code h' = act(x·W + b + h·U)}. State h; output h. */
-public final class SimpleRnnCell implements Cell {
+public final class SimpleRnnCell extends UnitsCell {
 
-    private final int inputSize;
-    private final int units;
     private final Activation activation;
     private final Affine input;
     private final Affine recurrent;
     private float[] z = new float[0];
 
     public SimpleRnnCell(SimpleRnnCellSpec spec, Kernel kernel) {
-        this.units = spec.units();
-        this.inputSize = Gates.inputSize(spec.kernel(), spec.recurrentKernel(), units, 1, "SimpleRNNCell");
+        super(
+                Gates.inputSize(spec.kernel(), spec.recurrentKernel(), spec.units(), 1, "SimpleRNNCell"),
+                spec.units(),
+                1);
         this.activation = spec.activation();
         // Keras adds the bias to the input projection before the recurrent one.
         this.input = new Affine(kernel, kernel.pack(spec.kernel()), Affine.vector(spec.bias()));
         this.recurrent = new Affine(kernel, kernel.pack(spec.recurrentKernel()), null);
-    }
-
-    @Override
-    public int inputSize() {
-        return inputSize;
-    }
-
-    @Override
-    public int outputSize() {
-        return units;
-    }
-
-    @Override
-    public int[] stateSizes() {
-        return new int[] {units};
-    }
-
-    @Override
-    public int outputState() {
-        return 0;
     }
 
     @Override
