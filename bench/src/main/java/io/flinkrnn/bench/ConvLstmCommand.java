@@ -43,12 +43,17 @@ final class ConvLstmCommand implements Callable<Integer> {
         System.out.printf(
                 "# ConvLSTM2D(%d, (3, 3), same) on %dx%dx%d frames, stateful: %d floats per event, state %d floats"
                         + " per key%n%n",
-                FILTERS, ROWS, COLS, CHANNELS, ROWS * COLS * CHANNELS,
+                FILTERS,
+                ROWS,
+                COLS,
+                CHANNELS,
+                ROWS * COLS * CHANNELS,
                 InferenceModel.compile(spec, Mode.stateful()).stateLayout().size());
         System.out.println("| cameras per step | vectorized frames/s | scalar frames/s |");
         System.out.println("| ---: | ---: | ---: |");
         for (int keys : KEYS) {
-            double vector = JavaKernel.INSTANCE.vectorized() ? framesPerSecond(spec, JavaKernel.INSTANCE, keys) : Double.NaN;
+            double vector =
+                    JavaKernel.INSTANCE.vectorized() ? framesPerSecond(spec, JavaKernel.INSTANCE, keys) : Double.NaN;
             double scalar = framesPerSecond(spec, JavaKernel.SCALAR, keys);
             System.out.printf("| %d | %,.0f | %,.0f |%n", keys, vector, scalar);
         }

@@ -19,11 +19,8 @@ final class Nd4jKernel implements Kernel {
     @Override
     public Matrix pack(float[] data, int rows, int cols, int from, int to) {
         int width = to - from;
-        float[] packed = new float[rows * width];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(data, i * cols + from, packed, i * width, width);
-        }
-        return new Packed(Nd4j.create(packed, new long[] {rows, width}, 'c'), rows, width);
+        return new Packed(
+                Nd4j.create(Kernel.columns(data, rows, cols, from, to), new long[] {rows, width}, 'c'), rows, width);
     }
 
     @Override

@@ -50,16 +50,7 @@ public final class JavaKernel implements Kernel {
 
     @Override
     public Matrix pack(float[] data, int rows, int cols, int from, int to) {
-        if (from < 0 || to > cols || from >= to || (long) rows * cols != data.length) {
-            throw new IllegalArgumentException(
-                    "columns [" + from + ", " + to + ") of a " + rows + "x" + cols + " matrix of " + data.length);
-        }
-        int width = to - from;
-        float[] packed = new float[rows * width];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(data, i * cols + from, packed, i * width, width);
-        }
-        return new Packed(packed, rows, width);
+        return new Packed(Kernel.columns(data, rows, cols, from, to), rows, to - from);
     }
 
     @Override

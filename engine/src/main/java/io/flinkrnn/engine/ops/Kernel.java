@@ -44,4 +44,18 @@ public interface Kernel {
             int outOffset,
             int outStride,
             boolean accumulate);
+
+    /** Columns {@code [from, to)} of a row-major {@code (rows, cols)} matrix, row-major, checked. */
+    static float[] columns(float[] data, int rows, int cols, int from, int to) {
+        if (from < 0 || to > cols || from >= to || (long) rows * cols != data.length) {
+            throw new IllegalArgumentException(
+                    "columns [" + from + ", " + to + ") of a " + rows + "x" + cols + " matrix of " + data.length);
+        }
+        int width = to - from;
+        float[] packed = new float[rows * width];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(data, i * cols + from, packed, i * width, width);
+        }
+        return packed;
+    }
 }
