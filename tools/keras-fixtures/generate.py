@@ -1478,6 +1478,30 @@ def keras1_worker_cmd(outdir, sel, env):
     return [KERAS1_PY, KERAS1_WORKER, "--out", outdir, "--only"] + sel, env
 
 
+# ----------------------------------------------------------------------------------------------
+# Models flink-rnn must refuse: only the Keras-written file and the message it gets matter, so this
+# case has no events and no outputs.
+# ----------------------------------------------------------------------------------------------
+
+REFUSED = "keras3_refused"
+
+
+def write_refused(outdir):
+    """Bidirectional(merge_mode=None) and return_state=True both make a model with several outputs."""
+    import keras
+    d = os.path.join(outdir, REFUSED)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    keras.utils.set_random_seed(5)
+    x = keras.Input(shape=(None, 3), name="events")
+    both = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), merge_mode=None)(x)
+    keras.Model(x, both, name="bidirectional_merge_none").save(os.path.join(d, "bidirectional_merge_none.keras"))
+    x = keras.Input(shape=(None, 3), name="events")
+    out, h, c = keras.layers.LSTM(4, return_state=True)(x)
+    keras.Model(x, [out, h, c], name="lstm_return_state").save(os.path.join(d, "lstm_return_state.keras"))
+    print(f"{REFUSED}: bidirectional_merge_none.keras, lstm_return_state.keras", flush=True)
+
+
 def worker_main(flavour, outdir, names):
     if flavour == "keras3":
         os.environ["KERAS_BACKEND"] = "tensorflow"
@@ -1490,6 +1514,8 @@ def worker_main(flavour, outdir, names):
             except Failure as e:
                 print("FAILED:", e, flush=True)
                 failed += 1
+    if flavour == "keras3" and REFUSED in names:
+        write_refused(outdir)
     return 1 if failed else 0
 
 
@@ -1498,7 +1524,7 @@ def worker_main(flavour, outdir, names):
 # ----------------------------------------------------------------------------------------------
 
 def all_names():
-    return [c.name(f) for c in CASES for f in FLAVOURS if f in c.flavours] + keras1_names()
+    return [c.name(f) for c in CASES for f in FLAVOURS if f in c.flavours] + keras1_names() + [REFUSED]
 
 
 def select(only):
