@@ -26,6 +26,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from fixture_common import interleave, reldiff
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DEFAULT_OUT = os.path.join(ROOT, "fixtures")
@@ -1027,27 +1029,6 @@ class Worker:
                 print("  RELOAD:", msg, flush=True)
         if spec.stateful:
             self.reset(saved)
-
-
-def reldiff(a, b):
-    """max |a-b| / max(1, |b|): absolute below 1, relative above (float32 rounding scales with |y|)."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))))
-
-
-def interleave(rng, lengths):
-    """Random interleaving of keys' events; each key's events stay in increasing t."""
-    rem = list(lengths)
-    nxt = [0] * len(lengths)
-    order = []
-    while sum(rem):
-        p = np.array(rem, dtype=float) / sum(rem)
-        k = int(rng.choice(len(rem), p=p))
-        order.append((k, nxt[k]))
-        nxt[k] += 1
-        rem[k] -= 1
-    return order
 
 
 # ----------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ import zlib
 
 import numpy as np
 
+from fixture_common import interleave, reldiff  # noqa: E402
+
 SELF_TOL = 1e-5
 
 
@@ -72,26 +74,6 @@ class Failure(Exception):
 
 def fmt(v):
     return "%.9g" % float(v)
-
-
-def reldiff(a, b):
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))))
-
-
-def interleave(rng, lengths):
-    """Same as generate.py: random interleaving, each key's events in increasing t."""
-    rem = list(lengths)
-    nxt = [0] * len(lengths)
-    order = []
-    while sum(rem):
-        p = np.array(rem, dtype=float) / sum(rem)
-        k = int(rng.choice(len(rem), p=p))
-        order.append((k, nxt[k]))
-        nxt[k] += 1
-        rem[k] -= 1
-    return order
 
 
 def model(build, F, stateful=False, batch=None):
