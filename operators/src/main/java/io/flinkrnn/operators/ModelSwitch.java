@@ -76,10 +76,6 @@ final class ModelSwitch implements AutoCloseable {
         return next != null;
     }
 
-    boolean loaded() {
-        return next != null && next.isDone();
-    }
-
     /** Starts loading {@code version} (or {@code latest}) of the store model. */
     void request(String version) {
         if (!settings.model().inStore()) {

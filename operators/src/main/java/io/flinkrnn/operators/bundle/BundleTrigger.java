@@ -13,6 +13,4 @@ public interface BundleTrigger extends Serializable {
 
     /** Called after the bundle was finished, for whatever reason. */
     void reset();
-
-    String explain();
 }

@@ -24,9 +24,4 @@ public final class CountBundleTrigger implements BundleTrigger {
     public void reset() {
         count = 0;
     }
-
-    @Override
-    public String explain() {
-        return "CountBundleTrigger(" + maxCount + ")";
-    }
 }
