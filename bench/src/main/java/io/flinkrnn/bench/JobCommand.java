@@ -7,6 +7,7 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,13 @@ final class JobCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "bench/results")
     Path out;
 
+    @Option(
+            names = "--runs",
+            split = ",",
+            defaultValue = "hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,latency",
+            description = "which runs (default all): ${DEFAULT-VALUE}")
+    List<String> runs;
+
     static final AtomicLong COUNT = new AtomicLong();
     static final AtomicLong RECORD_FROM = new AtomicLong(Long.MAX_VALUE);
     /** Latency histogram in 50 µs buckets up to 1 s. */
@@ -91,6 +99,10 @@ final class JobCommand implements Callable<Integer> {
                 "# model %s, stateful; %d floats of state per key; %,d keys; %,d events per run;"
                         + " bundle %d events / %d ms; parallelism %d%n",
                 model.getFileName(), stateFloats, keys, total, bundle, bundleDelayMs, PARALLELISM);
+        System.out.printf(
+                "# rocksdb default: Flink's defaults; rocksdb tuned: %s managed memory for the 2 slots and %s"
+                        + " (what flink-rnn run sets)%n",
+                TUNED_MANAGED_MEMORY, RocksDbDefaults.applyTo(new Configuration()));
         csv.add("run,events_per_s,p50_ms,p99_ms,bytes_per_key");
         double alone = engineAlone(probe.spec(), total);
         System.out.printf(
@@ -101,30 +113,72 @@ final class JobCommand implements Callable<Integer> {
         System.out.println(
                 "| run | state backend | events/s | vs reference | p50 ms | p99 ms | state bytes/key | raw floats bytes/key |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-        Result hash = run("flink-rnn operator", "hashmap", false, total, 0, false);
-        row(hash, "hashmap", hash.rate / alone, "of engine alone", stateFloats);
-        Result rocks = run("flink-rnn operator", "rocksdb", false, total, 0, true);
-        Result naiveRocks = run("naive ValueState<float[]>", "rocksdb", true, total, 0, true);
-        row(rocks, "rocksdb", rocks.rate / naiveRocks.rate, "of naive on RocksDB", stateFloats);
-        row(naiveRocks, "rocksdb", 1, "", stateFloats);
-        Result naiveHash = run("naive ValueState<float[]>", "hashmap", true, total, 0, false);
-        row(naiveHash, "hashmap", hash.rate / naiveHash.rate, "operator/naive", stateFloats);
-        double paced = 0.7 * hash.rate;
-        Result latency = run("flink-rnn operator at 70% of peak", "hashmap", false, total, paced, false);
-        row(latency, "hashmap", latency.rate / paced, "of the paced rate", stateFloats);
+        Result hash = runs.contains("hashmap") || runs.contains("latency")
+                ? run("flink-rnn operator", Backend.HASHMAP, false, total, 0)
+                : null;
+        if (runs.contains("hashmap")) {
+            row(hash, hash.rate / alone, "of engine alone", stateFloats);
+        }
+        Result rocks =
+                runs.contains("rocksdb") ? run("flink-rnn operator", Backend.ROCKSDB_TUNED, false, total, 0) : null;
+        Result naiveRocks = runs.contains("naive-rocksdb")
+                ? run("naive ValueState<float[]>", Backend.ROCKSDB_DEFAULT, true, total, 0)
+                : null;
+        Result naiveTuned = runs.contains("naive-rocksdb-tuned")
+                ? run("naive ValueState<float[]>", Backend.ROCKSDB_TUNED, true, total, 0)
+                : null;
+        if (rocks != null) {
+            row(rocks, naiveRocks == null ? 0 : rocks.rate / naiveRocks.rate, "of naive, default RocksDB", stateFloats);
+        }
+        if (naiveRocks != null) {
+            row(naiveRocks, 1, "", stateFloats);
+        }
+        if (naiveTuned != null) {
+            row(
+                    naiveTuned,
+                    rocks == null ? 0 : rocks.rate / naiveTuned.rate,
+                    "operator/naive, same RocksDB",
+                    stateFloats);
+        }
+        if (runs.contains("naive-hashmap")) {
+            Result naiveHash = run("naive ValueState<float[]>", Backend.HASHMAP, true, total, 0);
+            row(naiveHash, hash == null ? 0 : hash.rate / naiveHash.rate, "operator/naive", stateFloats);
+        }
+        Result latency = null;
+        if (runs.contains("latency")) {
+            double paced = 0.7 * hash.rate;
+            latency = run("flink-rnn operator at 70% of peak", Backend.HASHMAP, false, total, paced);
+            row(latency, latency.rate / paced, "of the paced rate", stateFloats);
+        }
         System.out.println();
-        System.out.printf("# hashmap job / engine alone: %.0f%% (goal >= 60%%)%n", 100 * hash.rate / alone);
-        System.out.printf("# RocksDB job / naive RocksDB job: %.2fx (goal >= 2x)%n", rocks.rate / naiveRocks.rate);
-        System.out.printf(
-                "# p99 at 70%% of peak: %.1f ms (goal <= bundle timeout + 2 = %d ms)%n",
-                latency.p99, bundleDelayMs + 2);
-        if (rocks.bytesPerKey > 0) {
+        if (hash != null && runs.contains("hashmap")) {
+            System.out.printf("# hashmap job / engine alone: %.0f%% (goal >= 60%%)%n", 100 * hash.rate / alone);
+        }
+        if (rocks != null && naiveRocks != null) {
+            System.out.printf(
+                    "# RocksDB job / naive RocksDB job with default options: %.2fx (goal >= 2x)%n",
+                    rocks.rate / naiveRocks.rate);
+        }
+        if (latency != null) {
+            System.out.printf(
+                    "# p99 at 70%% of peak: %.1f ms (goal <= bundle timeout + 2 = %d ms)%n",
+                    latency.p99, bundleDelayMs + 2);
+        }
+        if (rocks != null && rocks.bytesPerKey > 0) {
             System.out.printf(
                     "# RocksDB state per key: %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
                     rocks.bytesPerKey, 4 * stateFloats, rocks.bytesPerKey / (4.0 * stateFloats));
         }
         Files.createDirectories(out);
         Files.write(out.resolve("job.csv"), csv);
+        if (latency != null) {
+            latencyPlot(latency);
+        }
+        Machine.footer();
+        return 0;
+    }
+
+    private void latencyPlot(Result latency) throws IOException {
         Plot plot = new Plot(
                         "event-to-output latency at 70% of peak (hashmap, bundle " + bundle + "/" + bundleDelayMs
                                 + " ms)",
@@ -139,22 +193,21 @@ final class JobCommand implements Callable<Integer> {
             }
         }
         plot.write(out.resolve("latency.png"));
-        Machine.footer();
-        return 0;
     }
 
-    private void row(Result r, String backend, double ratio, String of, int stateFloats) {
+    private void row(Result r, double ratio, String of, int stateFloats) {
         System.out.printf(
                 "| %s | %s | %,.0f | %s | %.1f | %.1f | %s | %d |%n",
                 r.name,
-                backend,
+                r.backend.label,
                 r.rate,
                 of.isEmpty() ? "" : String.format("%.2f %s", ratio, of),
                 r.p50,
                 r.p99,
                 r.bytesPerKey > 0 ? String.format("%.0f", r.bytesPerKey) : "",
                 4 * stateFloats);
-        csv.add(String.format("%s %s,%.0f,%.2f,%.2f,%.0f", r.name, backend, r.rate, r.p50, r.p99, r.bytesPerKey));
+        csv.add(String.format(
+                "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey));
     }
 
     private double engineAlone(io.flinkrnn.model.spec.ModelSpec spec, long total) throws Exception {
@@ -207,10 +260,38 @@ final class JobCommand implements Callable<Integer> {
         return rate.sum();
     }
 
-    record Result(String name, double rate, double p50, double p99, double bytesPerKey, long[] histogram) {}
+    /** Where the job keeps its state; the tuned RocksDB is what {@code flink-rnn run} configures. */
+    enum Backend {
+        HASHMAP("hashmap"),
+        ROCKSDB_DEFAULT("rocksdb default"),
+        ROCKSDB_TUNED("rocksdb tuned");
 
-    private Result run(String name, String backend, boolean naive, long total, double pacedRate, boolean savepoint)
-            throws Exception {
+        final String label;
+
+        Backend(String label) {
+            this.label = label;
+        }
+
+        boolean rocksdb() {
+            return this != HASHMAP;
+        }
+
+        void configure(Configuration conf) {
+            conf.set(StateBackendOptions.STATE_BACKEND, rocksdb() ? "rocksdb" : "hashmap");
+            if (this == ROCKSDB_TUNED) {
+                conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse(TUNED_MANAGED_MEMORY));
+                RocksDbDefaults.applyTo(conf);
+            }
+        }
+    }
+
+    /** Managed memory for both slots of the tuned runs: several times the state (2 x 80 MB). */
+    static final String TUNED_MANAGED_MEMORY = "2g";
+
+    record Result(
+            String name, Backend backend, double rate, double p50, double p99, double bytesPerKey, long[] histogram) {}
+
+    private Result run(String name, Backend backend, boolean naive, long total, double pacedRate) throws Exception {
         COUNT.set(0);
         long warm = total / 5;
         RECORD_FROM.set(warm);
@@ -218,8 +299,7 @@ final class JobCommand implements Callable<Integer> {
             LATENCY.set(i, 0);
         }
         Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, backend);
-        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("512m"));
+        backend.configure(conf);
         conf.setString(
                 "state.backend.rocksdb.localdir",
                 Files.createTempDirectory("bench-rocksdb").toString());
@@ -250,7 +330,7 @@ final class JobCommand implements Callable<Integer> {
                     .predictions();
         }
         predictions.map(new Record()).sinkTo(new DiscardingSink<>());
-        JobClient job = env.executeAsync(name + " " + backend);
+        JobClient job = env.executeAsync(name + " " + backend.label);
         try {
             long deadline = System.nanoTime() + 600_000_000_000L;
             while (COUNT.get() < warm) {
@@ -267,7 +347,7 @@ final class JobCommand implements Callable<Integer> {
             long c1 = COUNT.get();
             double rate = (c1 - c0) / ((System.nanoTime() - t0) / 1e9);
             double bytesPerKey = 0;
-            if (savepoint) {
+            if (backend.rocksdb()) {
                 Path dir = Files.createTempDirectory("bench-savepoint");
                 String path = job.triggerSavepoint(dir.toUri().toString(), SavepointFormatType.NATIVE)
                         .get(300, java.util.concurrent.TimeUnit.SECONDS);
@@ -279,7 +359,8 @@ final class JobCommand implements Callable<Integer> {
             for (int i = 0; i < histogram.length; i++) {
                 histogram[i] = LATENCY.get(i);
             }
-            return new Result(name, rate, quantile(histogram, 0.5), quantile(histogram, 0.99), bytesPerKey, histogram);
+            return new Result(
+                    name, backend, rate, quantile(histogram, 0.5), quantile(histogram, 0.99), bytesPerKey, histogram);
         } finally {
             job.cancel().get();
         }

@@ -170,8 +170,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     }
 
     private void forecast(Control control) throws Exception {
-        setCurrentKey(control.key());
-        KeyState current = liveState(Long.MIN_VALUE);
+        KeyState current = live(read(control.key()), Long.MIN_VALUE);
         try {
             InferenceModel model = models.model();
             float[][] steps = model.forecast(current.values, control.horizon());
@@ -317,29 +316,29 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         trigger.reset();
     }
 
-    /** The key's state as the next event must see it: fresh after a reset-all, a session gap or TTL. */
     @Override
-    public KeyState load(RnnEvent event) throws Exception {
-        setCurrentKey(event.key());
-        return liveState(event.timestamp());
+    public KeyState read(String key) throws Exception {
+        setCurrentKey(key);
+        return keyState.value();
     }
 
     @Override
-    public void store(RnnEvent event, KeyState state) throws Exception {
-        setCurrentKey(event.key());
+    public void write(String key, KeyState state) throws Exception {
+        setCurrentKey(key);
         keyState.update(state);
     }
 
-    private KeyState liveState(long nextTimestamp) throws Exception {
-        KeyState state = keyState.value();
-        boolean gap = state != null
+    /** The key's state as the next event must see it: fresh after a reset-all, a session gap or TTL. */
+    @Override
+    public KeyState live(KeyState stored, long nextTimestamp) {
+        boolean gap = stored != null
                 && settings.sessionGap() != null
                 && nextTimestamp != Long.MIN_VALUE
-                && nextTimestamp - state.lastTimestamp > settings.sessionGap().toMillis();
-        if (state == null || state.epoch != epoch || gap) {
+                && nextTimestamp - stored.lastTimestamp > settings.sessionGap().toMillis();
+        if (stored == null || stored.epoch != epoch || gap) {
             return new KeyState(models.model().newState(), Long.MIN_VALUE, 0, epoch);
         }
-        return state;
+        return stored;
     }
 
     private boolean ownsKey(String key) {

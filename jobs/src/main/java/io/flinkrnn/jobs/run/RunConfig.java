@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.run;
 
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -16,8 +17,8 @@ import org.apache.flink.core.execution.CheckpointingMode;
 
 /**
  * The validated settings of the Kafka job: one Flink {@link Configuration} holding the job's, the
- * operator's and Flink's own keys, with this job's defaults (RocksDB, incremental checkpoints kept
- * on cancellation) filled in. Every problem is one line naming the key, found before anything runs.
+ * operator's and Flink's own keys, with this job's defaults (RocksDB tuned for recurrent state by
+ * {@link RocksDbDefaults}, incremental checkpoints kept on cancellation) filled in. Every problem is one line naming the key, found before anything runs.
  */
 public final class RunConfig {
 
@@ -49,6 +50,9 @@ public final class RunConfig {
 
     private static void applyDefaults(Configuration config) {
         setIfAbsent(config, StateBackendOptions.STATE_BACKEND, "rocksdb");
+        if (config.get(StateBackendOptions.STATE_BACKEND).equalsIgnoreCase("rocksdb")) {
+            RocksDbDefaults.applyTo(config);
+        }
         setIfAbsent(config, CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
         setIfAbsent(config, CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         // A cancelled or failed job leaves its last checkpoint behind, to restart from.

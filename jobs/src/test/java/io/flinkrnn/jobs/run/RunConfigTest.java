@@ -13,9 +13,12 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.CompressionType;
 import picocli.CommandLine;
 
 class RunConfigTest {
@@ -52,6 +55,23 @@ class RunConfigTest {
         assertThat(run.format()).isEqualTo(EventFormat.JSON);
         assertThat(run.startingOffsets()).isEqualTo(StartingOffsets.COMMITTED);
         assertThat(run.model().version()).isEqualTo("model.keras");
+    }
+
+    @Test
+    void rocksDbIsTunedForRecurrentStateUnlessTheJobSaysOtherwise() {
+        RunConfig tuned = RunConfig.of(minimal());
+        assertThat(tuned.flink().get(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL))
+                .containsExactly(CompressionType.NO_COMPRESSION);
+        assertThat(tuned.flink().get(RocksDBConfigurableOptions.USE_BLOOM_FILTER))
+                .isTrue();
+        assertThat(tuned.flink().get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE))
+                .isEqualTo(MemorySize.ofMebiBytes(128));
+        RunConfig own = RunConfig.of(with("state.backend.rocksdb.writebuffer.size", "32m"));
+        assertThat(own.flink().get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE))
+                .isEqualTo(MemorySize.ofMebiBytes(32));
+        RunConfig heap = RunConfig.of(with("state.backend.type", "hashmap"));
+        assertThat(heap.flink().contains(RocksDBConfigurableOptions.USE_BLOOM_FILTER))
+                .isFalse();
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Events buffered across keys until the trigger fires. A key keeps its arrival order; each {@link
@@ -29,6 +30,11 @@ public final class EventBundle {
 
     public int size() {
         return size;
+    }
+
+    /** The keys with pending events, in order of their first event. */
+    public Set<String> keys() {
+        return pending.keySet();
     }
 
     /** Removes and returns one event of every key that has one, oldest first within each key. */

