@@ -7,6 +7,7 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnInferenceOperator;
 import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.state.rocksdb.RocksDBNativeMetricOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -47,7 +49,7 @@ import picocli.CommandLine.Option;
  * The whole job on a local MiniCluster at parallelism 2: the inference operator on hashmap and
  * RocksDB against the engine alone (2 threads) and against a naive keyed job that keeps a
  * ValueState&lt;float[]&gt; of the same size; event-to-output latency at 70% of the hashmap peak;
- * RocksDB bytes per key from a native savepoint.
+ * RocksDB bytes per key from RocksDB's own size metrics.
  */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "the whole job on a MiniCluster")
 final class JobCommand implements Callable<Integer> {
@@ -164,10 +166,18 @@ final class JobCommand implements Callable<Integer> {
                     "# p99 at 70%% of peak: %.1f ms (goal <= bundle timeout + 2 = %d ms)%n",
                     latency.p99, bundleDelayMs + 2);
         }
-        if (rocks != null && rocks.bytesPerKey > 0) {
+        for (Result r : new Result[] {rocks, naiveRocks, naiveTuned}) {
+            if (r != null && r.footprint != null) {
+                System.out.printf(
+                        "# %s, %s: live data %.0f bytes/key; SST files of the current version %.0f;"
+                                + " native savepoint %.0f%n",
+                        r.name, r.backend.label, r.footprint.live, r.footprint.sstFiles, r.footprint.savepoint);
+            }
+        }
+        if (rocks != null && rocks.footprint != null) {
             System.out.printf(
-                    "# RocksDB state per key: %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
-                    rocks.bytesPerKey, 4 * stateFloats, rocks.bytesPerKey / (4.0 * stateFloats));
+                    "# RocksDB state per key (live data): %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
+                    rocks.bytesPerKey(), 4 * stateFloats, rocks.bytesPerKey() / (4.0 * stateFloats));
         }
         Files.createDirectories(out);
         Files.write(out.resolve("job.csv"), csv);
@@ -204,10 +214,10 @@ final class JobCommand implements Callable<Integer> {
                 of.isEmpty() ? "" : String.format("%.2f %s", ratio, of),
                 r.p50,
                 r.p99,
-                r.bytesPerKey > 0 ? String.format("%.0f", r.bytesPerKey) : "",
+                r.bytesPerKey() > 0 ? String.format("%.0f", r.bytesPerKey()) : "",
                 4 * stateFloats);
         csv.add(String.format(
-                "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey));
+                "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey()));
     }
 
     private double engineAlone(io.flinkrnn.model.spec.ModelSpec spec, long total) throws Exception {
@@ -289,7 +299,19 @@ final class JobCommand implements Callable<Integer> {
     static final String TUNED_MANAGED_MEMORY = "2g";
 
     record Result(
-            String name, Backend backend, double rate, double p50, double p99, double bytesPerKey, long[] histogram) {}
+            String name, Backend backend, double rate, double p50, double p99, Footprint footprint, long[] histogram) {
+
+        double bytesPerKey() {
+            return footprint == null ? 0 : footprint.live;
+        }
+    }
+
+    /**
+     * RocksDB bytes per key: live data (RocksDB's estimate once superseded versions are compacted
+     * away), the SST files the current version reads, and a native savepoint (every SST file a
+     * checkpoint still refers to).
+     */
+    record Footprint(double live, double sstFiles, double savepoint) {}
 
     private Result run(String name, Backend backend, boolean naive, long total, double pacedRate) throws Exception {
         COUNT.set(0);
@@ -300,6 +322,11 @@ final class JobCommand implements Callable<Integer> {
         }
         Configuration conf = new Configuration();
         backend.configure(conf);
+        if (backend.rocksdb()) {
+            conf.set(RocksDBNativeMetricOptions.ESTIMATE_LIVE_DATA_SIZE, true);
+            conf.set(RocksDBNativeMetricOptions.MONITOR_LIVE_SST_FILES_SIZE, true);
+            conf.setString("metrics.reporter.sizes.factory.class", RocksDbSizes.Factory.class.getName());
+        }
         conf.setString(
                 "state.backend.rocksdb.localdir",
                 Files.createTempDirectory("bench-rocksdb").toString());
@@ -346,21 +373,25 @@ final class JobCommand implements Callable<Integer> {
             }
             long c1 = COUNT.get();
             double rate = (c1 - c0) / ((System.nanoTime() - t0) / 1e9);
-            double bytesPerKey = 0;
+            Footprint footprint = null;
             if (backend.rocksdb()) {
+                // The savepoint flushes every memtable, so the SST gauges then hold every key.
                 Path dir = Files.createTempDirectory("bench-savepoint");
                 String path = job.triggerSavepoint(dir.toUri().toString(), SavepointFormatType.NATIVE)
                         .get(300, java.util.concurrent.TimeUnit.SECONDS);
-                bytesPerKey =
+                String state = naive ? NaiveState.NAME : RnnInferenceOperator.STATE_NAME;
+                footprint = new Footprint(
+                        (double) RocksDbSizes.sum(RocksDbSizes.LIVE_DATA, state) / keys,
+                        (double) RocksDbSizes.sum(RocksDbSizes.LIVE_SST_FILES, state) / keys,
                         (double) size(Path.of(java.net.URI.create(path.startsWith("file:") ? path : "file:" + path)))
-                                / keys;
+                                / keys);
             }
             long[] histogram = new long[LATENCY.length()];
             for (int i = 0; i < histogram.length; i++) {
                 histogram[i] = LATENCY.get(i);
             }
             return new Result(
-                    name, backend, rate, quantile(histogram, 0.5), quantile(histogram, 0.99), bytesPerKey, histogram);
+                    name, backend, rate, quantile(histogram, 0.5), quantile(histogram, 0.99), footprint, histogram);
         } finally {
             job.cancel().get();
         }
@@ -478,6 +509,7 @@ final class JobCommand implements Callable<Integer> {
 
     /** The naive keyed job: read a float[] state of the same size, touch it, write it back. */
     static final class NaiveState extends KeyedProcessFunction<String, RnnEvent, Prediction> {
+        static final String NAME = "naive-state";
         private final int floats;
         private transient ValueState<float[]> state;
 
@@ -488,8 +520,7 @@ final class JobCommand implements Callable<Integer> {
         @Override
         public void open(OpenContext context) {
             state = getRuntimeContext()
-                    .getState(new ValueStateDescriptor<>(
-                            "state", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+                    .getState(new ValueStateDescriptor<>(NAME, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         }
 
         @Override

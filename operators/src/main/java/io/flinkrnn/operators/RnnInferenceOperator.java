@@ -49,6 +49,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
 
     private static final long serialVersionUID = 1L;
 
+    /** The keyed state holding each key's {@link KeyState}: a RocksDB column family of this name. */
+    public static final String STATE_NAME = "flink-rnn-state";
+
     private final RnnSettings settings;
 
     private transient ModelSwitch models;
@@ -84,7 +87,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         super.open();
         models = new ModelSwitch(settings, restored.version(), restored.generation(), getOperatorName());
         ValueStateDescriptor<KeyState> stateDescriptor =
-                new ValueStateDescriptor<>("flink-rnn-state", KeyStateSerializer.INSTANCE);
+                new ValueStateDescriptor<>(STATE_NAME, KeyStateSerializer.INSTANCE);
         if (settings.idleTtl() != null) {
             stateDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(settings.idleTtl())
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
