@@ -12,6 +12,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 
@@ -54,6 +55,9 @@ public final class RunConfig {
             RocksDbDefaults.applyTo(config);
         }
         setIfAbsent(config, CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
+        // Nothing in this job keeps or changes a record after emitting it, so chained operators may
+        // pass records on without Flink's defensive copy (a copy of every prediction otherwise).
+        setIfAbsent(config, PipelineOptions.OBJECT_REUSE, true);
         setIfAbsent(config, CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         // A cancelled or failed job leaves its last checkpoint behind, to restart from.
         setIfAbsent(

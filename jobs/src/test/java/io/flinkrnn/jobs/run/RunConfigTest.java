@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,7 @@ class RunConfigTest {
         assertThat(run.flink().get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(run.flink().get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
                 .isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        assertThat(run.flink().get(PipelineOptions.OBJECT_REUSE)).isTrue();
         assertThat(run.format()).isEqualTo(EventFormat.JSON);
         assertThat(run.startingOffsets()).isEqualTo(StartingOffsets.COMMITTED);
         assertThat(run.model().version()).isEqualTo("model.keras");
