@@ -24,6 +24,13 @@ import java.util.List;
  */
 public final class InferenceModel {
 
+    /**
+     * Keys per pass through the layers. Every layer computes each key's row on its own, so a large
+     * call runs as passes of this many keys: the activations, scratch buffers and states of a pass
+     * stay in L2 instead of a megabyte-sized batch streaming through L3 at every layer.
+     */
+    private static final int CHUNK = 64;
+
     private final ModelSpec spec;
     private final Mode mode;
     private final List<Layer> layers;
@@ -106,18 +113,29 @@ public final class InferenceModel {
             }
             checkState(r, states[r]);
         }
+        // A bad token id shows only inside the Embedding layer and must leave every key as it was,
+        // so a token model runs the whole call in one pass.
+        int chunk = spec.inputIsTokens() ? rows : CHUNK;
+        for (int first = 0; first < rows; first += chunk) {
+            stepKeys(first, Math.min(chunk, rows - first), events, states, outputs, emitted);
+        }
+    }
+
+    /** {@link #step} for keys {@code [first, first + rows)}, already checked. */
+    private void stepKeys(
+            int first, int rows, float[][] events, float[][] states, float[][] outputs, boolean[] emitted) {
         boolean window = mode.kind() == Mode.Kind.WINDOW;
-        Batch y = window ? runWindows(rows, events, states) : runStateful(rows, events, states);
+        Batch y = window ? runWindows(first, rows, events, states) : runStateful(first, rows, events, states);
         if (y.rowSize() != outputSize) {
             throw new IllegalStateException("the model produced " + y.rowSize() + " floats, not " + outputSize);
         }
         int seen = layout.seenOffset();
         for (int r = 0; r < rows; r++) {
-            float[] state = states[r];
+            float[] state = states[first + r];
             state[seen] = window ? Math.min(state[seen] + 1, mode.window()) : 1;
-            emitted[r] = hasOutput(state);
-            if (emitted[r]) {
-                System.arraycopy(y.data(), r * outputSize, outputs[r], 0, outputSize);
+            emitted[first + r] = hasOutput(state);
+            if (emitted[first + r]) {
+                System.arraycopy(y.data(), r * outputSize, outputs[first + r], 0, outputSize);
                 System.arraycopy(y.data(), r * outputSize, state, layout.outputOffset(), outputSize);
             }
         }
@@ -159,17 +177,17 @@ public final class InferenceModel {
         return window && !mode.prePadding() ? seen >= mode.window() : seen > 0;
     }
 
-    private Batch runStateful(int rows, float[][] events, float[][] states) {
+    private Batch runStateful(int first, int rows, float[][] events, float[][] states) {
         input.resize(rows, 1, inputSize);
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(events[r], 0, input.data(), r * inputSize, inputSize);
+            System.arraycopy(events[first + r], 0, input.data(), r * inputSize, inputSize);
         }
         for (ModelCompiler.Carried c : carried) {
             float[][] buffers = c.rnn().states(rows);
             for (int s = 0; s < c.sizes().length; s++) {
                 int size = c.sizes()[s];
                 for (int r = 0; r < rows; r++) {
-                    System.arraycopy(states[r], c.offsets()[s], buffers[s], r * size, size);
+                    System.arraycopy(states[first + r], c.offsets()[s], buffers[s], r * size, size);
                 }
             }
         }
@@ -180,25 +198,26 @@ public final class InferenceModel {
             for (int s = 0; s < c.sizes().length; s++) {
                 int size = c.sizes()[s];
                 for (int r = 0; r < rows; r++) {
-                    System.arraycopy(buffers[s], r * size, states[r], c.offsets()[s], size);
+                    System.arraycopy(buffers[s], r * size, states[first + r], c.offsets()[s], size);
                 }
             }
         }
         return y;
     }
 
-    private Batch runWindows(int rows, float[][] events, float[][] states) {
+    private Batch runWindows(int first, int rows, float[][] events, float[][] states) {
         int n = mode.window();
         int windowSize = layout.windowSize();
         input.resize(rows, n, inputSize);
         for (int r = 0; r < rows; r++) {
             int base = r * windowSize;
-            System.arraycopy(states[r], layout.windowOffset() + inputSize, input.data(), base, windowSize - inputSize);
-            System.arraycopy(events[r], 0, input.data(), base + windowSize - inputSize, inputSize);
+            float[] state = states[first + r];
+            System.arraycopy(state, layout.windowOffset() + inputSize, input.data(), base, windowSize - inputSize);
+            System.arraycopy(events[first + r], 0, input.data(), base + windowSize - inputSize, inputSize);
         }
         Batch y = run();
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(input.data(), r * windowSize, states[r], layout.windowOffset(), windowSize);
+            System.arraycopy(input.data(), r * windowSize, states[first + r], layout.windowOffset(), windowSize);
         }
         return y;
     }

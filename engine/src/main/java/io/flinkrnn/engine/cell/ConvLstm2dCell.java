@@ -126,7 +126,7 @@ public final class ConvLstm2dCell implements Cell {
             input.apply(pixels, xp, 0, inputPatches.patchSize(), z, 0, n);
             recurrentPatches.fill(h, at, hp);
             recurrent.accumulate(pixels, hp, 0, recurrentPatches.patchSize(), z, 0, n);
-            LstmGates.update(activation, recurrentActivation, z, pixels, filters, h, at, c, at);
+            LstmGates.update(activation, recurrentActivation, z, null, pixels, filters, h, at, c, at);
             if (channelsFirst) {
                 transpose(hPixels, 0, pixels, filters, states[0], s);
                 transpose(cPixels, 0, pixels, filters, states[1], s);

@@ -18,10 +18,18 @@ final class Gates {
     }
 
     /** Copies one gate-sized vector per row from {@code [rows, units]} state layout to an output. */
-    static void copyRows(int rows, int units, float[] from, float[] out, int outOffset, int outStride) {
+    static void copyRows(int rows, int units, float[] from, int fromOffset, float[] out, int outOffset, int outStride) {
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(from, r * units, out, outOffset + r * outStride, units);
+            System.arraycopy(from, fromOffset + r * units, out, outOffset + r * outStride, units);
         }
+    }
+
+    /** A cell's bias as a plain vector of {@code size}, or {@code null} when it has none. */
+    static float[] bias(Tensor bias, int size, String cell) {
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != size)) {
+            throw new IllegalArgumentException(cell + " needs a bias of " + size + ", got " + bias.shapeString());
+        }
+        return bias == null ? null : bias.data();
     }
 
     /** Checks a cell's kernels against Keras's layout and returns the input width. */

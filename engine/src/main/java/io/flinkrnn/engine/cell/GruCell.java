@@ -103,6 +103,6 @@ public final class GruCell extends UnitsCell {
                 h[s + j] = z * h[s + j] + (1f - z) * mx[zh + j];
             }
         }
-        Gates.copyRows(rows, units, h, out, outOffset, outStride);
+        Gates.copyRows(rows, units, h, 0, out, outOffset, outStride);
     }
 }

@@ -5,8 +5,13 @@ import io.flinkrnn.model.spec.Activation;
 
 /**
  * The LSTM update shared by {@code LSTMCell} and {@code ConvLSTMCell}: given the pre-activations
- * {@code z = x·W + h·U + b} of gates i, f, c, o for {@code rows} vectors of {@code units}, {@code c' =
- * f*c + i*act(z_c)}, {@code h' = o*act(c')}. A ConvLSTM's vectors are the pixels of its feature maps.
+ * {@code z = x·W + h·U} of gates i, f, c, o for {@code rows} vectors of {@code units}, and the bias
+ * b, {@code c' = f*c + i*act(z_c + b_c)}, {@code h' = o*act(c')}. A ConvLSTM's vectors are the pixels
+ * of its feature maps.
+ *
+ * <p>Row by row, so that a row's z is still in L1 from the product that wrote it: the fused
+ * vectorized update ({@link Activations#lstm}) takes the whole SIMD vectors of units it can, and the
+ * general path below the rest, for any pair of activations.
  */
 final class LstmGates {
 
@@ -17,11 +22,15 @@ final class LstmGates {
     /**
      * Consumes {@code z} ({@code [rows, 4 * units]}) and overwrites {@code h} and {@code c}, laid out
      * {@code [rows, units]} from {@code hOffset} and {@code cOffset}.
+     *
+     * @param bias {@code 4 * units} values added to z (Keras adds it after both products), or {@code
+     *     null} when z already holds it or the layer has none
      */
     static void update(
             Activation activation,
             Activation recurrentActivation,
             float[] z,
+            float[] bias,
             int rows,
             int units,
             float[] h,
@@ -29,25 +38,53 @@ final class LstmGates {
             float[] c,
             int cOffset) {
         int n = GATES * units;
-        Gates.activate(recurrentActivation, z, rows, GATES, units, 0, 2);
-        Gates.activate(activation, z, rows, GATES, units, 2, 1);
-        Gates.activate(recurrentActivation, z, rows, GATES, units, 3, 1);
         for (int r = 0; r < rows; r++) {
-            int zi = r * n;
-            int zf = zi + units;
-            int zc = zf + units;
-            int zo = zc + units;
+            int zr = r * n;
             int hs = hOffset + r * units;
             int cs = cOffset + r * units;
-            for (int j = 0; j < units; j++) {
-                float cNew = z[zf + j] * c[cs + j] + z[zi + j] * z[zc + j];
-                c[cs + j] = cNew;
-                z[zc + j] = cNew; // the c gate is consumed; reuse its slot for act(c')
+            int done = Activations.lstm(activation, recurrentActivation, z, zr, bias, units, c, cs, h, hs);
+            if (done < units) {
+                general(activation, recurrentActivation, z, zr, bias, units, done, h, hs, c, cs);
             }
-            Activations.apply(activation, z, zc, 1, units);
-            for (int j = 0; j < units; j++) {
-                h[hs + j] = z[zo + j] * z[zc + j];
+        }
+    }
+
+    /** Units {@code [from, units)} of one row, one activation at a time over each gate's slice. */
+    private static void general(
+            Activation activation,
+            Activation recurrentActivation,
+            float[] z,
+            int zi,
+            float[] bias,
+            int units,
+            int from,
+            float[] h,
+            int hs,
+            float[] c,
+            int cs) {
+        int width = units - from;
+        int zf = zi + units;
+        int zc = zf + units;
+        int zo = zc + units;
+        if (bias != null) {
+            for (int g = 0; g < GATES * units; g += units) {
+                for (int j = from; j < units; j++) {
+                    z[zi + g + j] += bias[g + j];
+                }
             }
+        }
+        Activations.apply(recurrentActivation, z, zi + from, 1, width);
+        Activations.apply(recurrentActivation, z, zf + from, 1, width);
+        Activations.apply(activation, z, zc + from, 1, width);
+        Activations.apply(recurrentActivation, z, zo + from, 1, width);
+        for (int j = from; j < units; j++) {
+            float cNew = z[zf + j] * c[cs + j] + z[zi + j] * z[zc + j];
+            c[cs + j] = cNew;
+            z[zc + j] = cNew; // the c gate is consumed; reuse its slot for act(c')
+        }
+        Activations.apply(activation, z, zc + from, 1, width);
+        for (int j = from; j < units; j++) {
+            h[hs + j] = z[zo + j] * z[zc + j];
         }
     }
 }

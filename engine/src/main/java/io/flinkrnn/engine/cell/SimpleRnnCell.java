@@ -42,6 +42,6 @@ public final class SimpleRnnCell extends UnitsCell {
         recurrent.accumulate(rows, h, 0, units, z, 0, units);
         Activations.apply(activation, z, 0, rows, units);
         System.arraycopy(z, 0, h, 0, rows * units);
-        Gates.copyRows(rows, units, h, out, outOffset, outStride);
+        Gates.copyRows(rows, units, h, 0, out, outOffset, outStride);
     }
 }

@@ -56,6 +56,33 @@ public final class Activations {
         }
     }
 
+    /**
+     * The LSTM update of one key on the vectorized path, for Keras's default tanh activation and
+     * sigmoid recurrent activation, bias included: from the pre-activations {@code z[zOffset..]} of
+     * gates i, f, c, o ({@code 4 * units}, {@code bias} not yet added, or {@code null}), {@code c' =
+     * f*c + i*tanh(z_c)} and {@code h' = o*tanh(c')} overwrite {@code c} and {@code h}. Returns how
+     * many leading units it updated, whole SIMD vectors only; 0 when it does not apply, leaving every
+     * unit to the caller's general path. It consumes z's slots of the units it updates.
+     */
+    public static int lstm(
+            Activation activation,
+            Activation recurrentActivation,
+            float[] z,
+            int zOffset,
+            float[] bias,
+            int units,
+            float[] c,
+            int cOffset,
+            float[] h,
+            int hOffset) {
+        if (!VECTOR
+                || activation.kind() != Activation.Kind.TANH
+                || recurrentActivation.kind() != Activation.Kind.SIGMOID) {
+            return 0;
+        }
+        return VectorActivations.lstm(z, zOffset, bias, units, c, cOffset, h, hOffset);
+    }
+
     /** Every kind must be listed here: a kind model-io adds later fails this build, not a model. */
     private static double elementwise(Activation activation, double x) {
         double alpha = activation.alpha();
