@@ -8,8 +8,16 @@ OUT=bench/results
 mkdir -p "$OUT"
 QUICK="${1:-}"
 # BENCHES=convlstm reruns a subset; the report is written from every result file present.
-for bench in ${BENCHES:-compare kernel job convlstm}; do
-  java -jar "$JAR" "$bench" $QUICK 2>"$OUT/$bench.stderr" | grep -v '^WARNING' | tee "$OUT/$bench.txt"
+# The job's throughput runs use ParallelGC; its latency runs run in a JVM of their own with G1 and a
+# 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags).
+for bench in ${BENCHES:-compare kernel job latency convlstm}; do
+  case "$bench" in
+    job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,scale); gc="" ;;
+    latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
+    *) args=("$bench"); gc="" ;;
+  esac
+  FLINK_RNN_BENCH_GC="${gc:--XX:+UseParallelGC}" java -jar "$JAR" "${args[@]}" $QUICK 2>"$OUT/$bench.stderr" \
+    | grep -v '^WARNING' | tee "$OUT/$bench.txt"
 done
 {
   cat bench/BENCHMARKS.head.md
@@ -29,6 +37,10 @@ done
   echo "## The whole job (\`job $QUICK\`)"
   echo
   cat "$OUT/job.txt"
+  echo
+  echo "## Latency (\`job --runs latency $QUICK\`, G1 with a 5 ms pause goal)"
+  echo
+  cat "$OUT/latency.txt"
   echo
   echo '![latency](bench/results/latency.png)'
   echo

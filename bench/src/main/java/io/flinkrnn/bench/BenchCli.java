@@ -23,12 +23,23 @@ public final class BenchCli implements Runnable {
             "--add-opens=java.base/java.lang=ALL-UNNAMED",
             "--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "-Xmx6g",
-            "-XX:+UseParallelGC");
+            "-Xmx6g");
+
+    /**
+     * The collector, from {@code FLINK_RNN_BENCH_GC}: ParallelGC by default, for throughput; the
+     * latency runs take {@code "-XX:+UseG1GC -XX:MaxGCPauseMillis=5"}, as a latency-minded TaskManager
+     * runs, because ParallelGC's young pauses (10-90 ms here) are the job's p99.
+     */
+    static List<String> jvmFlags() {
+        String gc = System.getenv().getOrDefault("FLINK_RNN_BENCH_GC", "-XX:+UseParallelGC");
+        return java.util.stream.Stream.concat(
+                        JVM_FLAGS.stream(), java.util.Arrays.stream(gc.trim().split("\\s+")))
+                .toList();
+    }
 
     public static void main(String[] args) throws Exception {
         if (VectorModule.shouldRelaunch("FLINK_RNN_BENCH_NO_RELAUNCH")) {
-            System.exit(VectorModule.relaunch(BenchCli.class, JVM_FLAGS, args));
+            System.exit(VectorModule.relaunch(BenchCli.class, jvmFlags(), args));
         }
         System.exit(new CommandLine(new BenchCli()).execute(args));
     }

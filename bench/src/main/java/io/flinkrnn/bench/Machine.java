@@ -42,6 +42,10 @@ final class Machine {
                 "# cpu: " + cpu() + "; cores: " + Runtime.getRuntime().availableProcessors() + "; max heap: "
                         + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         System.out.println("# jvm: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
+                + "; gc: "
+                + java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                        .map(java.lang.management.GarbageCollectorMXBean::getName)
+                        .toList()
                 + "; engine kernel: "
                 + (JavaKernel.INSTANCE.vectorized()
                         ? "vectorized (" + JavaKernel.lanes() + " float lanes)"

@@ -1,8 +1,6 @@
 package io.flinkrnn.operators.state;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -10,7 +8,7 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The hot state's serializer: 24 bytes of header then the raw float32 values (little-endian), so
+ * The hot state's serializer: 24 bytes of header then the raw float32 values ({@link FloatBytes}), so
  * RocksDB stores a key in close to its raw size and never falls back to Kryo. The snapshot carries a version, so a
  * later layout can read state written by this one.
  */
@@ -19,8 +17,6 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
     private static final long serialVersionUID = 1L;
 
     public static final KeyStateSerializer INSTANCE = new KeyStateSerializer();
-
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     @Override
     public boolean isImmutableType() {
@@ -53,13 +49,7 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
         out.writeLong(s.lastTimestamp);
         out.writeLong(s.events);
         out.writeInt(s.values.length);
-        // One bulk write: a ConvLSTM2D key holds tens of thousands of floats, and a call per float
-        // dominated RocksDB's per-access serialization. Little-endian, the byte order of the CPUs
-        // TaskManagers run on, so the bulk copy is a plain memory copy: big-endian floats cost a
-        // byte swap per float on every read and write, a tenth of the operator's time on RocksDB.
-        ByteBuffer bytes = ByteBuffer.allocate(s.values.length * Float.BYTES).order(ORDER);
-        bytes.asFloatBuffer().put(s.values);
-        out.write(bytes.array());
+        FloatBytes.write(s.values, out);
     }
 
     @Override
@@ -67,11 +57,7 @@ public final class KeyStateSerializer extends TypeSerializerSingleton<KeyState> 
         int epoch = in.readInt();
         long lastTimestamp = in.readLong();
         long events = in.readLong();
-        float[] values = new float[in.readInt()];
-        byte[] bytes = new byte[values.length * Float.BYTES];
-        in.readFully(bytes);
-        ByteBuffer.wrap(bytes).order(ORDER).asFloatBuffer().get(values);
-        return new KeyState(values, lastTimestamp, events, epoch);
+        return new KeyState(FloatBytes.read(in, in.readInt()), lastTimestamp, events, epoch);
     }
 
     @Override

@@ -1,0 +1,166 @@
+package io.flinkrnn.operators;
+
+import io.flinkrnn.operators.state.FloatBytes;
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.util.Map;
+import org.apache.flink.api.common.serialization.SerializerConfig;
+import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Every event crosses the keyBy, so its serializer runs twice per event: written directly (key,
+ * timestamp, feature count, the features as one bulk copy) instead of through Flink's reflective
+ * record serializer and a call per float. A null key or features (rejected later, never keyed) are
+ * kept as such: a feature count of -1 means null.
+ */
+public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final RnnEventSerializer INSTANCE = new RnnEventSerializer();
+
+    @Override
+    public boolean isImmutableType() {
+        return false;
+    }
+
+    @Override
+    public RnnEvent createInstance() {
+        return new RnnEvent("", Long.MIN_VALUE, new float[0]);
+    }
+
+    @Override
+    public RnnEvent copy(RnnEvent from) {
+        return new RnnEvent(
+                from.key(),
+                from.timestamp(),
+                from.features() == null ? null : from.features().clone());
+    }
+
+    @Override
+    public RnnEvent copy(RnnEvent from, RnnEvent reuse) {
+        return copy(from);
+    }
+
+    @Override
+    public int getLength() {
+        return -1;
+    }
+
+    @Override
+    public void serialize(RnnEvent event, DataOutputView out) throws IOException {
+        StringSerializer.INSTANCE.serialize(event.key(), out);
+        out.writeLong(event.timestamp());
+        float[] features = event.features();
+        out.writeInt(features == null ? -1 : features.length);
+        if (features != null) {
+            FloatBytes.write(features, out);
+        }
+    }
+
+    @Override
+    public RnnEvent deserialize(DataInputView in) throws IOException {
+        String key = StringSerializer.INSTANCE.deserialize(in);
+        long timestamp = in.readLong();
+        int n = in.readInt();
+        return new RnnEvent(key, timestamp, n < 0 ? null : FloatBytes.read(in, n));
+    }
+
+    @Override
+    public RnnEvent deserialize(RnnEvent reuse, DataInputView in) throws IOException {
+        return deserialize(in);
+    }
+
+    @Override
+    public void copy(DataInputView in, DataOutputView out) throws IOException {
+        serialize(deserialize(in), out);
+    }
+
+    @Override
+    public TypeSerializerSnapshot<RnnEvent> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    /** Restores this serializer (an event-time buffer holds events); bump its version when the bytes change. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<RnnEvent> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+
+    /** What {@code @TypeInfo} on {@link RnnEvent} names, so Flink never falls back to its record serializer. */
+    public static final class Factory extends TypeInfoFactory<RnnEvent> {
+        @Override
+        public TypeInformation<RnnEvent> createTypeInfo(Type t, Map<String, TypeInformation<?>> genericParameters) {
+            return new Info();
+        }
+    }
+
+    /** The type information behind {@link Factory}: one opaque type with this serializer. */
+    public static final class Info extends TypeInformation<RnnEvent> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean isBasicType() {
+            return false;
+        }
+
+        @Override
+        public boolean isTupleType() {
+            return false;
+        }
+
+        @Override
+        public int getArity() {
+            return 1;
+        }
+
+        @Override
+        public int getTotalFields() {
+            return 1;
+        }
+
+        @Override
+        public Class<RnnEvent> getTypeClass() {
+            return RnnEvent.class;
+        }
+
+        @Override
+        public boolean isKeyType() {
+            return false;
+        }
+
+        @Override
+        public TypeSerializer<RnnEvent> createSerializer(SerializerConfig config) {
+            return INSTANCE;
+        }
+
+        @Override
+        public String toString() {
+            return "RnnEvent";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Info;
+        }
+
+        @Override
+        public int hashCode() {
+            return Info.class.hashCode();
+        }
+
+        @Override
+        public boolean canEqual(Object o) {
+            return o instanceof Info;
+        }
+    }
+}
