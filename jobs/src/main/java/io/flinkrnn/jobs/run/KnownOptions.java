@@ -14,6 +14,8 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBNativeMetricOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 
 /**
@@ -33,7 +35,9 @@ final class KnownOptions {
         StateBackendOptions.class,
         StateRecoveryOptions.class,
         RestartStrategyOptions.class,
-        RocksDBOptions.class
+        RocksDBOptions.class,
+        RocksDBConfigurableOptions.class,
+        RocksDBNativeMetricOptions.class
     };
 
     private static final Set<String> KEYS = collect();
