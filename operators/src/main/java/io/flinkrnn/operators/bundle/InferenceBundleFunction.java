@@ -89,8 +89,12 @@ public final class InferenceBundleFunction {
         ensureCapacity(rows);
         for (int i = 0; i < rows; i++) {
             RnnEvent event = round.get(i);
-            rowStates[i] = states.live(bundleStates.get(event.key()), event.timestamp());
-            bundleStates.put(event.key(), rowStates[i]);
+            KeyState stored = bundleStates.get(event.key());
+            rowStates[i] = states.live(stored, event.timestamp());
+            if (rowStates[i] != stored) {
+                // A fresh state (new key, reset, session gap): the key's later rounds continue it.
+                bundleStates.put(event.key(), rowStates[i]);
+            }
             inputs[i] = event.features();
             stateRows[i] = rowStates[i].values;
         }
