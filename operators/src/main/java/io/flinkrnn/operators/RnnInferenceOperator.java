@@ -63,7 +63,11 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     private transient InternalTimerService<VoidNamespace> timers;
     private transient EventBundle bundle;
     private transient BundleTrigger trigger;
-    private transient boolean bundleTimerPending;
+    /** Counts finished bundles: a delay timer set for an earlier bundle must not cut a later one short. */
+    private transient long bundleNumber;
+    /** The bundle whose delay timer is set, or -1. */
+    private transient long timedBundle;
+
     private transient InferenceBundleFunction bundleFunction;
     private transient RnnMetrics metrics;
 
@@ -102,6 +106,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         }
         timers = getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
         bundle = new EventBundle();
+        timedBundle = -1;
         trigger = new CountBundleTrigger(settings.bundleMaxEvents());
         metrics = new RnnMetrics(getMetricGroup(), bundle);
         if (settings.pollInterval() != null) {
@@ -301,21 +306,26 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         boolean full = trigger.onElement();
         if (full && (!models.loading() || bundle.size() >= 4 * settings.bundleMaxEvents())) {
             finishBundle();
-        } else if (!bundleTimerPending && !settings.bundleMaxDelay().isZero()) {
-            bundleTimerPending = true;
+        } else if (timedBundle != bundleNumber && !settings.bundleMaxDelay().isZero()) {
+            long owner = bundleNumber;
+            timedBundle = owner;
             long due = getProcessingTimeService().getCurrentProcessingTime()
                     + settings.bundleMaxDelay().toMillis();
-            getProcessingTimeService().registerTimer(due, time -> finishBundle());
+            getProcessingTimeService().registerTimer(due, time -> {
+                if (bundleNumber == owner) {
+                    finishBundle();
+                }
+            });
         }
     }
 
     private void finishBundle() throws Exception {
         // Everything in the bundle arrived after the last swap request: it is the new version's.
         takeLoadedModel(true);
-        bundleTimerPending = false;
         if (!bundle.isEmpty()) {
             bundleFunction.finishBundle(bundle, output);
         }
+        bundleNumber++;
         trigger.reset();
     }
 

@@ -233,6 +233,36 @@ class RnnInferenceOperatorTest {
         }
     }
 
+    /**
+     * A bundle ends when it is full or when its delay has passed since its first event, whichever
+     * comes first; the delay of a bundle that ended full must not cut the next one short.
+     */
+    @Test
+    void bundleEndsWhenFullOrWhenItsOwnDelayPasses() throws Exception {
+        Configuration c = new Configuration();
+        c.set(RnnOptions.BUNDLE_MAX_EVENTS, 3);
+        c.set(RnnOptions.BUNDLE_MAX_DELAY, Duration.ofMillis(10));
+        List<RnnEvent> events = events(LSTM_SEQ.eventRows());
+        try (Harness h = open(settings(LSTM_SEQ, c), false)) {
+            h.setProcessingTime(0);
+            events.subList(0, 3).forEach(e -> process(h, e));
+            assertThat(h.predictions()).as("a full bundle is served at once").hasSize(3);
+            h.setProcessingTime(8);
+            process(h, events.get(3));
+            h.setProcessingTime(10);
+            assertThat(h.predictions())
+                    .as("the first bundle's delay is not this one's")
+                    .hasSize(3);
+            h.setProcessingTime(18);
+            assertThat(h.predictions())
+                    .as("8 ms + 10 ms: this bundle's own delay")
+                    .hasSize(4);
+            events.subList(4, events.size()).forEach(e -> process(h, e));
+            h.finish();
+            assertMatches(h.predictions(), LSTM_SEQ.expectedRows());
+        }
+    }
+
     @Test
     void sessionGapStartsAFreshSequence() throws Exception {
         Configuration c = bundle(4);
