@@ -77,21 +77,39 @@ public final class JavaKernel implements Kernel {
                 Arrays.fill(out, o, o + n, 0f);
             }
         }
+        scalarColumns(rows, x, xOffset, xStride, m.data, m.rows, n, 0, n, out, outOffset, outStride);
+    }
+
+    /**
+     * Columns {@code [from, to)} of {@code rows} rows, accumulated into {@code out}: four rows at a
+     * time, so that four independent chains of fused multiply-adds hide each one's latency (a
+     * Dense(1) head has one column: a single chain per key would wait on every add).
+     */
+    static void scalarColumns(
+            int rows,
+            float[] x,
+            int xo,
+            int xs,
+            float[] w,
+            int k,
+            int n,
+            int from,
+            int to,
+            float[] out,
+            int oo,
+            int os) {
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
-            multiplyFour(x, xOffset + r * xStride, xStride, m, out, outOffset + r * outStride, outStride);
+            columnsOfFour(x, xo + r * xs, xs, w, k, n, from, to, out, oo + r * os, os);
         }
         for (; r < rows; r++) {
-            scalarColumns(x, xOffset + r * xStride, m.data, m.rows, n, 0, n, out, outOffset + r * outStride, true);
+            columnsOfOne(x, xo + r * xs, w, k, n, from, to, out, oo + r * os);
         }
     }
 
-    /** Columns {@code [from, to)} of one row: {@code out (+)= x·w}, over the input dimension in order. */
-    static void scalarColumns(
-            float[] x, int xo, float[] w, int k, int n, int from, int to, float[] out, int oo, boolean accumulate) {
-        if (!accumulate) {
-            Arrays.fill(out, oo + from, oo + to, 0f);
-        }
+    /** Columns {@code [from, to)} of one row: {@code out += x·w}, over the input dimension in order. */
+    private static void columnsOfOne(
+            float[] x, int xo, float[] w, int k, int n, int from, int to, float[] out, int oo) {
         for (int i = 0; i < k; i++) {
             float a = x[xo + i];
             int wo = i * n;
@@ -101,19 +119,18 @@ public final class JavaKernel implements Kernel {
         }
     }
 
-    private static void multiplyFour(float[] x, int xo, int xs, Packed m, float[] out, int oo, int os) {
-        float[] w = m.data;
-        int n = m.cols;
+    private static void columnsOfFour(
+            float[] x, int xo, int xs, float[] w, int k, int n, int from, int to, float[] out, int oo, int os) {
         int o1 = oo + os;
         int o2 = o1 + os;
         int o3 = o2 + os;
-        for (int i = 0; i < m.rows; i++) {
+        for (int i = 0; i < k; i++) {
             float a0 = x[xo + i];
             float a1 = x[xo + xs + i];
             float a2 = x[xo + 2 * xs + i];
             float a3 = x[xo + 3 * xs + i];
             int wo = i * n;
-            for (int j = 0; j < n; j++) {
+            for (int j = from; j < to; j++) {
                 float v = w[wo + j];
                 out[oo + j] = Math.fma(a0, v, out[oo + j]);
                 out[o1 + j] = Math.fma(a1, v, out[o1 + j]);

@@ -1,5 +1,6 @@
 package io.flinkrnn.engine.ops;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -59,9 +60,12 @@ final class VectorMath {
             }
         }
         if (vectorCols < n) {
-            for (int r = 0; r < rows; r++) {
-                JavaKernel.scalarColumns(x, xo + r * xs, w, k, n, vectorCols, n, out, oo + r * os, accumulate);
+            if (!accumulate) {
+                for (int r = 0; r < rows; r++) {
+                    Arrays.fill(out, oo + r * os + vectorCols, oo + r * os + n, 0f);
+                }
             }
+            JavaKernel.scalarColumns(rows, x, xo, xs, w, k, n, vectorCols, n, out, oo, os);
         }
     }
 
