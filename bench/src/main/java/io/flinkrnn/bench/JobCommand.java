@@ -175,7 +175,7 @@ final class JobCommand implements Callable<Integer> {
                         String.format("flink-rnn operator at %.0f%% of peak", 100 * load),
                         Backend.HASHMAP,
                         false,
-                        Workload.of(keys, total, load * hash.rate));
+                        Workload.of(keys, total + (long) (SETTLE_NANOS / 1e9 * load * hash.rate), load * hash.rate));
                 row(r, r.rate / (load * hash.rate), "of the paced rate", stateFloats);
                 if (r.p99 <= bundleDelayMs + 2) {
                     belowGoalLoad.add(r);
@@ -490,6 +490,7 @@ final class JobCommand implements Callable<Integer> {
                     name, backend, rate, quantile(histogram, 0.5), quantile(histogram, 0.99), footprint, histogram);
         } finally {
             job.cancel().get();
+            awaitTerminal(job);
             deleteRecursively(rocksDir);
             deleteRecursively(checkpointDir);
         }
@@ -515,10 +516,23 @@ final class JobCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A cancel is acknowledged before the tasks have closed their RocksDB instances, whose background
+     * threads still delete obsolete files: wait for the job's result (a cancellation, or the job's
+     * MiniCluster already shut down) before deleting its directories.
+     */
+    private static void awaitTerminal(JobClient job) {
+        try {
+            job.getJobExecutionResult().get(120, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception expected) {
+            // Cancelled, as asked.
+        }
+    }
+
     private static void deleteRecursively(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -623,7 +637,10 @@ final class JobCommand implements Callable<Integer> {
     }
 
     private static final long STATUS_EVERY_NANOS = 200_000_000L;
-    /** How long a paced run runs after the warm-up's full collection before latency is recorded. */
+    /**
+     * How long a paced run runs after the warm-up's full collection before latency is recorded; the
+     * paced runs get that many seconds of events on top of their measured ones.
+     */
     private static final long SETTLE_NANOS = 3_000_000_000L;
 
     private static long lastStatus;
