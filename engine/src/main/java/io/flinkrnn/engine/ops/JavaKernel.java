@@ -70,20 +70,14 @@ public final class JavaKernel implements Kernel {
                     rows, x, xOffset, xStride, m.data, m.rows, m.cols, out, outOffset, outStride, accumulate);
             return;
         }
-        int n = m.cols;
-        if (!accumulate) {
-            for (int r = 0; r < rows; r++) {
-                int o = outOffset + r * outStride;
-                Arrays.fill(out, o, o + n, 0f);
-            }
-        }
-        scalarColumns(rows, x, xOffset, xStride, m.data, m.rows, n, 0, n, out, outOffset, outStride);
+        scalarColumns(
+                rows, x, xOffset, xStride, m.data, m.rows, m.cols, 0, m.cols, out, outOffset, outStride, accumulate);
     }
 
     /**
-     * Columns {@code [from, to)} of {@code rows} rows, accumulated into {@code out}: four rows at a
-     * time, so that four independent chains of fused multiply-adds hide each one's latency (a
-     * Dense(1) head has one column: a single chain per key would wait on every add).
+     * Columns {@code [from, to)} of {@code rows} rows: {@code out (+)= x·w}, four rows at a time, so
+     * that four independent chains of fused multiply-adds hide each one's latency (a Dense(1) head
+     * has one column: a single chain per key would wait on every add).
      */
     static void scalarColumns(
             int rows,
@@ -97,7 +91,13 @@ public final class JavaKernel implements Kernel {
             int to,
             float[] out,
             int oo,
-            int os) {
+            int os,
+            boolean accumulate) {
+        if (!accumulate) {
+            for (int r = 0; r < rows; r++) {
+                Arrays.fill(out, oo + r * os + from, oo + r * os + to, 0f);
+            }
+        }
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             columnsOfFour(x, xo + r * xs, xs, w, k, n, from, to, out, oo + r * os, os);

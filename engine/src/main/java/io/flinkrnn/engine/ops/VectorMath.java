@@ -1,6 +1,5 @@
 package io.flinkrnn.engine.ops;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -60,12 +59,7 @@ final class VectorMath {
             }
         }
         if (vectorCols < n) {
-            if (!accumulate) {
-                for (int r = 0; r < rows; r++) {
-                    Arrays.fill(out, oo + r * os + vectorCols, oo + r * os + n, 0f);
-                }
-            }
-            JavaKernel.scalarColumns(rows, x, xo, xs, w, k, n, vectorCols, n, out, oo, os);
+            JavaKernel.scalarColumns(rows, x, xo, xs, w, k, n, vectorCols, n, out, oo, os, accumulate);
         }
     }
 
