@@ -3,8 +3,10 @@ package io.flinkrnn.engine.ops;
 import io.flinkrnn.model.spec.Activation;
 
 /**
- * Keras's activations, applied in place. Transcendentals run in double and round once to float32,
- * which stays within an ulp or two of TensorFlow's float kernels.
+ * Keras's activations, applied in place. Sigmoid and tanh, the recurrent cells' own, are {@link
+ * FloatExp}'s float32 functions, bit-identical on the vectorized and scalar paths. The other
+ * transcendentals run in double and round once to float32, which stays within an ulp or two of
+ * TensorFlow's float kernels; they are scalar only, so every call computes them the same way.
  */
 public final class Activations {
 
@@ -30,12 +32,12 @@ public final class Activations {
             case LINEAR -> {}
             case SIGMOID -> {
                 for (int i = VECTOR ? VectorActivations.sigmoid(a, offset, to) : offset; i < to; i++) {
-                    a[i] = (float) sigmoid(a[i]);
+                    a[i] = FloatExp.sigmoid(a[i]);
                 }
             }
             case TANH -> {
                 for (int i = VECTOR ? VectorActivations.tanh(a, offset, to) : offset; i < to; i++) {
-                    a[i] = (float) tanh(a[i]);
+                    a[i] = FloatExp.tanh(a[i]);
                 }
             }
             case SOFTMAX -> {
@@ -88,8 +90,8 @@ public final class Activations {
         double alpha = activation.alpha();
         return switch (activation.kind()) {
             case LINEAR -> x;
-            case TANH -> tanh(x);
-            case SIGMOID -> sigmoid(x);
+            case TANH -> FloatExp.tanh((float) x);
+            case SIGMOID -> FloatExp.sigmoid((float) x);
             case HARD_SIGMOID_KERAS2 -> clip(0.2f * (float) x + 0.5f, 0, 1);
             case HARD_SIGMOID_KERAS3 -> relu6(x + 3) / 6;
             case RELU -> Math.max(x, 0);

@@ -1,15 +1,17 @@
 package io.flinkrnn.engine.ops;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The recurrent cells' sigmoid and tanh on the incubating Vector API, used only when the JVM loads
  * it. A recurrent step spends as much time in these as in its matrix products once those are
- * vectorized; lane-wise {@code exp} in float32 keeps them within a few float32 ulps of the scalar
- * double path, far inside the 1e-5 that Keras parity allows. Each method covers whole vectors and
- * returns where it stopped: the caller finishes the tail.
+ * vectorized. Each lane runs {@link FloatExp}'s operations in {@link FloatExp}'s order, so a value
+ * gets the same bits here as on the scalar path that finishes the tail or runs without the module:
+ * which elements fall into whole vectors depends on the batch, and must not change a result. Each
+ * method covers whole vectors and returns where it stopped: the caller finishes the tail.
  */
 final class VectorActivations {
 
@@ -17,6 +19,12 @@ final class VectorActivations {
     private static final int L = S.length();
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
+    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -FloatExp.LN2_HI);
+    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -FloatExp.LN2_LO);
+    private static final FloatVector C5 = FloatVector.broadcast(S, FloatExp.C5);
+    private static final FloatVector C4 = FloatVector.broadcast(S, FloatExp.C4);
+    private static final FloatVector C3 = FloatVector.broadcast(S, FloatExp.C3);
+    private static final FloatVector C2 = FloatVector.broadcast(S, FloatExp.C2);
 
     private VectorActivations() {}
 
@@ -81,10 +89,31 @@ final class VectorActivations {
     }
 
     private static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(ONE));
+        return ONE.div(exp(x.neg()).add(ONE));
     }
 
     private static FloatVector tanh(FloatVector x) {
-        return ONE.sub(TWO.div(x.mul(TWO).lanewise(VectorOperators.EXP).add(ONE)));
+        return ONE.sub(TWO.div(exp(x.mul(TWO)).add(ONE)));
+    }
+
+    /** {@link FloatExp#exp}, lane by lane, operation for operation. */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector t = x.max(FloatExp.MIN).min(FloatExp.MAX);
+        FloatVector shifted = t.fma(FloatExp.LOG2E, FloatExp.ROUND);
+        FloatVector n = shifted.sub(FloatExp.ROUND);
+        FloatVector r = n.fma(MINUS_LN2_HI, t);
+        r = n.fma(MINUS_LN2_LO, r);
+        FloatVector p = r.fma(FloatExp.C7, FloatExp.C6);
+        p = p.fma(r, C5);
+        p = p.fma(r, C4);
+        p = p.fma(r, C3);
+        p = p.fma(r, C2);
+        p = p.fma(r, ONE);
+        p = p.fma(r, ONE);
+        IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
+        FloatVector scale = (FloatVector) bits.add(FloatExp.BIAS)
+                .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
+                .viewAsFloatingLanes();
+        return p.mul(scale);
     }
 }

@@ -1,0 +1,68 @@
+package io.flinkrnn.engine.ops;
+
+/**
+ * The recurrent cells' sigmoid and tanh in float32, through an exp of our own. Built only from
+ * operations that IEEE 754 rounds exactly (add, multiply, divide, fused multiply-add, min, max and
+ * exponent-bit arithmetic), so every path that computes them gets the same bits: this scalar code,
+ * its Vector API twin ({@link VectorActivations}) whatever the vector width, interpreted or compiled
+ * by C1 or C2, on any CPU. The JDK's own exps do not give that: the Vector API's lane-wise {@code
+ * EXP} is {@code Math.exp} per lane until C2 compiles it to a vendor routine that rounds otherwise,
+ * so outputs changed once the JIT warmed up, and {@code Math.exp} differs between CPU families.
+ *
+ * <p>exp(t) = 2^n · p(r) with n = round(t·log2 e) and r = t − n·ln 2 (ln 2 split in two so that the
+ * reduction loses no bits), |r| ≤ ln 2 / 2, and p the degree-7 Taylor polynomial of exp, whose
+ * truncation error there (r^8/8! < 6e-9 relative) is a tenth of a float32 ulp. t is clamped to
+ * [−87, 88], where 2^n is a normal float, which moves sigmoid and tanh by less than 1e-37.
+ */
+final class FloatExp {
+
+    static final float MIN = -87f;
+    static final float MAX = 88f;
+    static final float LOG2E = 1.44269504f;
+    /** 1.5·2^23: adding it rounds to an integer, which lands in the low mantissa bits of the sum. */
+    static final float ROUND = 12582912f;
+    /** ln 2 = LN2_HI + LN2_LO; n·LN2_HI is exact for every n the clamp allows. */
+    static final float LN2_HI = 0.693359375f;
+
+    static final float LN2_LO = -2.12194440e-4f;
+    /** Float32's exponent bias: the exponent field of 2^n is n + 127. */
+    static final int BIAS = 127;
+
+    static final int MANTISSA_BITS = 23;
+    /** 1/k! of exp's Taylor series, k = 7 down to 2; the coefficients of r and 1 are 1. */
+    static final float C7 = 1f / 5040;
+
+    static final float C6 = 1f / 720;
+
+    static final float C5 = 1f / 120;
+    static final float C4 = 1f / 24;
+    static final float C3 = 1f / 6;
+    static final float C2 = 1f / 2;
+
+    private FloatExp() {}
+
+    static float sigmoid(float x) {
+        return 1f / (exp(-x) + 1f);
+    }
+
+    static float tanh(float x) {
+        return 1f - 2f / (exp(2f * x) + 1f);
+    }
+
+    static float exp(float x) {
+        float t = Math.min(Math.max(x, MIN), MAX);
+        float shifted = Math.fma(t, LOG2E, ROUND);
+        float n = shifted - ROUND;
+        float r = Math.fma(n, -LN2_HI, t);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(C7, r, C6);
+        p = Math.fma(p, r, C5);
+        p = Math.fma(p, r, C4);
+        p = Math.fma(p, r, C3);
+        p = Math.fma(p, r, C2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        // shifted's low bits hold n; shifting n + 127 into the exponent field makes 2^n.
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(shifted) + BIAS) << MANTISSA_BITS);
+    }
+}

@@ -1,0 +1,117 @@
+package io.flinkrnn.engine.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** {@link FloatExp}: the same bits on the vector path as on the scalar one, and close to the exact values. */
+class FloatExpTest {
+
+    /** Every region of the functions: tiny, around 0, the clamp bounds, saturation, and the specials. */
+    private static float[] arguments() {
+        Random random = new Random(24);
+        float[] fixed = {
+            0f,
+            -0f,
+            1e-30f,
+            -1e-30f,
+            1e-8f,
+            0.5f,
+            -0.5f,
+            1f,
+            -1f,
+            43.5f,
+            -43.5f,
+            44f,
+            -44f,
+            87f,
+            -87f,
+            88f,
+            -88f,
+            88.5f,
+            -88.5f,
+            100f,
+            -100f,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            Float.MIN_VALUE,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY
+        };
+        int n = 1 << 20;
+        float[] a = new float[n];
+        System.arraycopy(fixed, 0, a, 0, fixed.length);
+        for (int i = fixed.length; i < n; i++) {
+            // Mostly where gates live, some far out.
+            a[i] = i % 8 == 0 ? (random.nextFloat() - 0.5f) * 240 : (float) random.nextGaussian() * 6;
+        }
+        return a;
+    }
+
+    @Test
+    void vectorPathGivesTheScalarBitsOnEveryArgument() {
+        assertThat(JavaKernel.INSTANCE.vectorized())
+                .as("the tests' JVM loads the Vector API")
+                .isTrue();
+        float[] x = arguments();
+        float[] sigmoid = x.clone();
+        float[] tanh = x.clone();
+        assertThat(VectorActivations.sigmoid(sigmoid, 0, x.length)).isEqualTo(x.length);
+        assertThat(VectorActivations.tanh(tanh, 0, x.length)).isEqualTo(x.length);
+        for (int i = 0; i < x.length; i++) {
+            // AssertJ per element would take seconds over a million values.
+            if (Float.floatToRawIntBits(sigmoid[i]) != Float.floatToRawIntBits(FloatExp.sigmoid(x[i]))) {
+                assertThat(sigmoid[i]).as("sigmoid(%s)", x[i]).isEqualTo(FloatExp.sigmoid(x[i]));
+            }
+            if (Float.floatToRawIntBits(tanh[i]) != Float.floatToRawIntBits(FloatExp.tanh(x[i]))) {
+                assertThat(tanh[i]).as("tanh(%s)", x[i]).isEqualTo(FloatExp.tanh(x[i]));
+            }
+        }
+    }
+
+    @Test
+    void withinAFewFloatUlpsOfTheExactFunctions() {
+        // exp within 2 ulps; sigmoid adds the rounding of 1 + exp and of the division.
+        Worst sigmoid = new Worst();
+        Worst tanh = new Worst();
+        Worst exp = new Worst();
+        for (float x : arguments()) {
+            double s = 1 / (1 + Math.exp(-(double) x));
+            sigmoid.add(x, Math.abs(FloatExp.sigmoid(x) - s) / ulps(s));
+            // 1 - 2/(e^2x + 1) cancels near 0: tanh's error is absolute there, in ulps of 1.
+            double t = Math.tanh(x);
+            tanh.add(x, Math.abs(FloatExp.tanh(x) - t) / ulps(Math.max(Math.abs(t), 1)));
+            if (x >= FloatExp.MIN && x <= FloatExp.MAX) {
+                double e = Math.exp(x);
+                exp.add(x, Math.abs(FloatExp.exp(x) - e) / ulps(e));
+            }
+        }
+        assertThat(sigmoid.ulps).as("sigmoid's worst error, at %s", sigmoid.at).isLessThanOrEqualTo(3);
+        assertThat(tanh.ulps).as("tanh's worst error, at %s", tanh.at).isLessThanOrEqualTo(2);
+        assertThat(exp.ulps).as("exp's worst error, at %s", exp.at).isLessThanOrEqualTo(2);
+        assertThat(FloatExp.sigmoid(Float.NaN)).isNaN();
+        assertThat(FloatExp.tanh(Float.NaN)).isNaN();
+    }
+
+    /**
+     * A float32 ulp of {@code value}, and no less than 1e-37: clamping exp's argument may move
+     * results that small by that much.
+     */
+    private static double ulps(double value) {
+        return Math.max(Math.ulp((float) Math.abs(value)), 1e-37);
+    }
+
+    /** The largest error seen, in ulps, and where. */
+    private static final class Worst {
+        double ulps;
+        float at;
+
+        void add(float x, double error) {
+            if (error > ulps) {
+                ulps = error;
+                at = x;
+            }
+        }
+    }
+}
