@@ -2,8 +2,8 @@ package io.flinkrnn.engine.ops;
 
 /**
  * The recurrent cells' sigmoid and tanh in float32, through an exp of our own. Built only from
- * operations that IEEE 754 rounds exactly (add, multiply, divide, fused multiply-add, min, max and
- * exponent-bit arithmetic), so every path that computes them gets the same bits: this scalar code,
+ * operations that IEEE 754 rounds exactly (add, multiply, divide, fused multiply-add, comparisons
+ * and exponent-bit arithmetic), so every path that computes them gets the same bits: this scalar code,
  * its Vector API twin ({@link VectorActivations}) whatever the vector width, interpreted or compiled
  * by C1 or C2, on any CPU. The JDK's own exps do not give that: the Vector API's lane-wise {@code
  * EXP} is {@code Math.exp} per lane until C2 compiles it to a vendor routine that rounds otherwise,
@@ -50,7 +50,10 @@ final class FloatExp {
     }
 
     static float exp(float x) {
-        float t = Math.min(Math.max(x, MIN), MAX);
+        // Compare-and-select rather than Math.max/min, whose NaN and -0 rules cost the vector twin
+        // several instructions each; NaN passes through unclamped either way.
+        float t = x < MIN ? MIN : x;
+        t = t > MAX ? MAX : t;
         float shifted = Math.fma(t, LOG2E, ROUND);
         float n = shifted - ROUND;
         float r = Math.fma(n, -LN2_HI, t);
