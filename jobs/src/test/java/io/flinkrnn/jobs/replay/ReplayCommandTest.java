@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
-/** {@code replay} against what real Keras computed for the fixtures (SEMANTICS.md section 7). */
+/** {@code replay} against what real Keras computed for the fixtures (docs/SEMANTICS.md section 7). */
 class ReplayCommandTest {
 
     @TempDir

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The keys: every key of the fixture {@code keras3_stacked_long} (LSTM→GRU→Dense, one key with
  * 1,200 steps) is streamed {@link #REPLICAS} times under different names. A key is a batch row of a
- * stateful Keras RNN (SEMANTICS.md section 1), so every copy must get its original's Keras outputs.
+ * stateful Keras RNN (docs/SEMANTICS.md section 1), so every copy must get its original's Keras outputs.
  */
 @Tag("cluster")
 class KafkaRnnClusterIT {
