@@ -4,7 +4,7 @@ Run with the fixture venv (tf_keras, i.e. Keras 2 on TensorFlow):
 
     .venv/bin/python bench/models/make_bench_models.py
 
-The issue's measurements used a Keras 2.0.8 file; Keras 2.0.8 does not install on a current Python,
+The reference model, LSTM(96) x 2, was first saved by Keras 2.0.8, which does not install on a current Python,
 so these files are written by tf_keras (Keras 2.x API, the same HDF5 layout and config schema).
 Weights are Keras's default initializers (glorot_uniform, orthogonal) under a fixed seed: the
 benchmark times arithmetic, it does not need a trained model. DL4J's importer crashes on the
@@ -33,7 +33,7 @@ def save(model, name):
 
 def main():
     keras.utils.set_random_seed(9)
-    # The model: LSTM(96) x 2 -> Dense(1), 12 features, 4-step windows, many-to-one.
+    # The reference model: LSTM(96) x 2 -> Dense(1), 12 features, 4-step windows, many-to-one.
     save(
         keras.Sequential(
             [

@@ -2,8 +2,8 @@
 """Keras fixture generator for flink-rnn.
 
 Writes fixtures/<case>/ with model files saved by REAL Keras (Keras 3 = `keras`, Keras 2 = `tf_keras`),
-replay input events and the outputs REAL Keras computes for them (see /work/shared/SEMANTICS.md and
-tools/keras-fixtures/README.md for the file format).
+replay input events and the outputs REAL Keras computes for them (see docs/SEMANTICS.md for the contract
+and tools/keras-fixtures/README.md for the file format).
 
     .venv/bin/python tools/keras-fixtures/generate.py                 # (re)write every case
     .venv/bin/python tools/keras-fixtures/generate.py --only lstm_seq keras2_lstm_last
@@ -503,9 +503,9 @@ def _functional_seq(L, s):
     return L.K.Model(inp, out)
 
 
-# ---------------------------------- ConvLSTM2D (issue 8) --------------------------------------
+# ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
-# in C order (SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.
+# in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.
 # Keras 3 on TensorFlow CPU (TF_ENABLE_ONEDNN_OPTS=0) refuses NCHW convolutions ("The Conv2D op currently
 # only supports the NHWC tensor format on the CPU"), so the Keras 3 channels_first models run under XLA,
 # whose CPU convolution supports NCHW: still Keras computing the numbers. compile(jit_compile=True) alone

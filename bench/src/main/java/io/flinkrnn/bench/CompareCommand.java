@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * Engine vs DL4J on the same Keras 2 .h5 files: window mode against {@code output()} over the
  * window, stateful mode against {@code rnnTimeStep}, after checking both give the same numbers.
  * DL4J's native threads use both cores, so the engine runs on 1 thread and on 2 ({@link
- * TwoThreadEngine}); the issue's stateful goal is judged at equal cores.
+ * TwoThreadEngine}); the stateful goal ({@link #GOAL}) is judged at equal cores.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, description = "engine vs DL4J events/s")
 final class CompareCommand implements Callable<Integer> {
@@ -40,7 +40,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private static final int[] BATCHES = {1, 16, 256, 1024};
     private static final double TOLERANCE = 1e-4;
-    /** Issue #9: stateful mode at least this many times DL4J's rnnTimeStep events/s. */
+    /** The stateful goal: stateful mode at least this many times DL4J's rnnTimeStep events/s. */
     private static final double GOAL = 30;
 
     private final List<String> csv = new ArrayList<>();
@@ -292,7 +292,7 @@ final class CompareCommand implements Callable<Integer> {
         System.out.println("| " + name + " | " + mode + " | DL4J fails | | | | | | | " + failure + " |");
     }
 
-    /** The issue's stateful goal, at equal cores, for every batch size. */
+    /** The stateful goal, at equal cores, for every batch size. */
     private static String goalLine(String name, double[] equalCores) {
         List<String> ratios = new ArrayList<>();
         List<String> missed = new ArrayList<>();

@@ -658,7 +658,7 @@ final class JobCommand implements Callable<Integer> {
         }
     }
 
-    /** The naive keyed job: read a float[] state of the same size, touch it, write it back. */
+    /** The RocksDB goal's baseline, a naive keyed job: read a float[] state of the same size, touch it, write it back. */
     static final class NaiveState extends KeyedProcessFunction<String, RnnEvent, Prediction> {
         static final String NAME = "naive-state";
         private final int floats;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Kernel efficiency: one LSTM step (input width = units, so the multiply is {@code [B x 2u]·[2u x
- * 4u]}, the issue's {@code [B x 192]·[192 x 384]} at u = 96) for each kernel, against the machine's
+ * 4u]}, the reference model's {@code [B x 192]·[192 x 384]} at u = 96) for each kernel, against the machine's
  * peak FMA rate measured in the same run, with ND4J's bare SGEMM on the same shape beside it.
  */
 @Command(name = "kernel", mixinStandardHelpOptions = true, description = "kernel GFLOP/s vs peak FMA")

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * A Keras model served one event at a time for a batch of keys: every key is one row of a Keras
- * batch (SEMANTICS.md section 1), and its state is a flat {@code float[]} laid out by {@link
+ * batch (docs/SEMANTICS.md section 1), and its state is a flat {@code float[]} laid out by {@link
  * #stateLayout()} that the caller stores between events.
  *
  * <pre>{@code

@@ -1,7 +1,7 @@
 package io.flinkrnn.engine;
 
 /**
- * How events of a key become model inputs (SEMANTICS.md section 2).
+ * How events of a key become model inputs (docs/SEMANTICS.md section 2).
  *
  * <ul>
  *   <li>{@link #stateful()}: states carry from event to event; event t's output is Keras's {@code

@@ -7,6 +7,7 @@ import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.model.spec.ModelSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,13 +20,11 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every fixture real Keras wrote, through every model file it saved: the engine's outputs, outputs
- * after resets and final states must equal Keras's within {@link #TOLERANCE}, absolute, float32.
- * Every {@link Kernel} runs the same test by overriding {@link #kernel()} (the engine's test-jar
- * carries it to the ND4J kernel in the bench module).
+ * after resets and final states must equal Keras's ({@link KerasExpectations}). Every {@link Kernel}
+ * runs the same test by overriding {@link #kernel()} (the engine's test-jar carries it to the ND4J
+ * kernel in the bench module).
  */
 public class KerasParityTest {
-
-    static final double TOLERANCE = 1e-5;
 
     /** The kernel under test; the engine's default here. */
     protected Kernel kernel() {
@@ -40,12 +39,16 @@ public class KerasParityTest {
                         DynamicTest.dynamicTest(f.name() + " [" + file + "]", () -> check(f, load(f, file), kernel))));
     }
 
+    /** The model files a fixture saved; a fixture without any would silently test nothing. */
     private static List<String> files(Fixture f) {
         List<String> files = new ArrayList<>();
         f.file("keras").ifPresent(p -> files.add("keras"));
         f.file("h5").ifPresent(p -> files.add("h5"));
         if (f.file("json").isPresent() && f.file("weights").isPresent()) {
             files.add("json+weights");
+        }
+        if (files.isEmpty()) {
+            throw new IllegalStateException("fixture " + f.name() + " names no model file in its case.json");
         }
         return files;
     }
@@ -66,7 +69,7 @@ public class KerasParityTest {
         assertThat(model.outputSize()).isEqualTo(f.outputs());
 
         Replay.Result run = Replay.run(model, f.eventRows(), List.of());
-        double error = compare("expected.csv", run.outputs(), f.expectedRows());
+        double error = KerasExpectations.assertMatches(run.outputs(), f.expectedRows());
         if (f.mode().equals("stateful")) {
             error = Math.max(
                     error,
@@ -74,28 +77,14 @@ public class KerasParityTest {
         }
         if (f.hasResets()) {
             Replay.Result reset = Replay.run(model, f.eventRows(), f.resetRows());
-            error = Math.max(error, compare("expected_reset.csv", reset.outputs(), f.expectedResetRows()));
+            error = Math.max(error, KerasExpectations.assertMatches(reset.outputs(), f.expectedResetRows()));
         }
         System.out.printf(Locale.ROOT, "parity %-40s %-10s max error %.3g%n", f.name(), model.mode(), error);
     }
 
-    private static double compare(String file, Map<String, float[]> actual, List<CsvRow> expected) {
-        assertThat(actual).as(file + ": one output per expected row").hasSize(expected.size());
-        double max = 0;
-        for (CsvRow row : expected) {
-            String at = row.key() + "," + row.t();
-            float[] got = actual.get(at);
-            assertThat(got).as(file + " " + at).isNotNull().hasSize(row.values().length);
-            max = Math.max(max, maxError(got, row.values()));
-            assertThat(max)
-                    .as(file + " " + at + ": got %s, Keras %s", str(got), str(row.values()))
-                    .isLessThanOrEqualTo(TOLERANCE);
-        }
-        return max;
-    }
-
     /** states.csv rows are {@code key, layer, state, v...}: the layer's index among the RNN layers. */
     private static double compareStates(InferenceModel model, Map<String, float[]> states, List<CsvRow> expected) {
+        assertThat(expected).as("states.csv rows").isNotEmpty();
         double max = 0;
         for (CsvRow row : expected) {
             int layer = (int) row.t();
@@ -103,28 +92,13 @@ public class KerasParityTest {
             float[] want = Arrays.copyOfRange(row.values(), 1, row.values().length);
             StateLayout.Slot slot = model.stateLayout().state(layer, index);
             float[] state = states.get(row.key());
+            assertThat(state).as("state of key %s", row.key()).isNotNull();
             float[] got = Arrays.copyOfRange(state, slot.offset(), slot.offset() + slot.size());
-            max = Math.max(max, maxError(got, want));
-            assertThat(max)
-                    .as(
-                            "states.csv %s layer %d state %d: got %s, Keras %s",
-                            row.key(), layer, index, str(got), str(want))
-                    .isLessThanOrEqualTo(TOLERANCE);
+            max = Math.max(
+                    max,
+                    KerasExpectations.assertClose(
+                            got, want, "states.csv key %s layer %d state %d", row.key(), layer, index));
         }
         return max;
-    }
-
-    /** The largest absolute difference in a row. */
-    private static double maxError(float[] got, float[] keras) {
-        assertThat(got).hasSameSizeAs(keras);
-        double diff = 0;
-        for (int i = 0; i < got.length; i++) {
-            diff = Math.max(diff, Math.abs((double) got[i] - keras[i]));
-        }
-        return diff;
-    }
-
-    private static String str(float[] v) {
-        return Arrays.toString(v);
     }
 }

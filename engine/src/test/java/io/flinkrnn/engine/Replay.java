@@ -2,7 +2,6 @@ package io.flinkrnn.engine;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,12 +17,12 @@ final class Replay {
 
     static final int MAX_ROWS = 64;
 
-    /** Outputs by {@code key,t}, and the final state of every key. */
-    record Result(Map<String, float[]> outputs, Map<String, float[]> states) {}
+    /** Outputs as the engine emitted them, and the final state of every key. */
+    record Result(List<CsvRow> outputs, Map<String, float[]> states) {}
 
     private final InferenceModel model;
     private final Map<String, float[]> states = new LinkedHashMap<>();
-    private final Map<String, float[]> outputs = new HashMap<>();
+    private final List<CsvRow> outputs = new ArrayList<>();
     private final List<CsvRow> pending = new ArrayList<>();
     private final Set<String> pendingKeys = new HashSet<>();
     private final float[][] events = new float[MAX_ROWS][];
@@ -65,7 +64,7 @@ final class Replay {
         for (int r = 0; r < rows; r++) {
             if (emitted[r]) {
                 CsvRow event = pending.get(r);
-                outputs.put(event.key() + "," + event.t(), rowOutputs[r].clone());
+                outputs.add(new CsvRow(event.key(), event.t(), rowOutputs[r].clone()));
             }
         }
         pending.clear();

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * One event of one key: the per-step input tensor flattened in C order (SEMANTICS.md section 6), or
+ * One event of one key: the per-step input tensor flattened in C order (docs/SEMANTICS.md section 6), or
  * a single token id for models that start with an Embedding.
  */
 @TypeInfo(RnnEventSerializer.Factory.class)

@@ -50,7 +50,7 @@ public final class RnnInference {
         return this;
     }
 
-    /** {@code stateful}, {@code window} or {@code auto} (SEMANTICS.md section 2). */
+    /** {@code stateful}, {@code window} or {@code auto} (docs/SEMANTICS.md section 2). */
     public RnnInference mode(String mode) {
         config.set(RnnOptions.MODE, mode);
         return this;

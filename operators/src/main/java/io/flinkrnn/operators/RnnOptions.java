@@ -11,7 +11,7 @@ public final class RnnOptions {
     public static final ConfigOption<String> MODE = key("flink-rnn.mode")
             .stringType()
             .defaultValue("auto")
-            .withDescription("stateful, window or auto (SEMANTICS.md section 2): auto reads the model file.");
+            .withDescription("stateful, window or auto (docs/SEMANTICS.md section 2): auto reads the model file.");
 
     public static final ConfigOption<Integer> WINDOW = key("flink-rnn.window")
             .intType()

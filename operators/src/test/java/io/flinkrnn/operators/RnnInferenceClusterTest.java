@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -33,6 +34,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,7 +45,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The operator in a real Flink MiniCluster with checkpoints: every parallelism and state backend,
  * failures with restarts, and a stop-with-savepoint restored at other parallelisms must all give
  * exactly what Keras gives, each output once.
+ *
+ * <p>A job's collected outputs are read through iterators that wait without a timeout of their own,
+ * so each test has one: a job that stops producing fails its test instead of stalling the build.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RnnInferenceClusterTest {
 
     @RegisterExtension
@@ -260,7 +266,7 @@ class RnnInferenceClusterTest {
         }
         String path = job.stopWithSavepoint(
                         false, checkpoints.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
-                .get();
+                .get(2, TimeUnit.MINUTES);
         it.close();
         return path;
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.fixtures.KerasExpectations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -135,13 +136,11 @@ class RnnInferenceOperatorTest {
             }
             assertThat(last.keySet()).isEqualTo(keras.keySet());
             keras.forEach((key, want) -> {
-                float[] got = last.get(key).states();
-                assertThat(got).hasSize(want.size());
-                for (int i = 0; i < got.length; i++) {
-                    assertThat(got[i])
-                            .as("%s state value %d", key, i)
-                            .isCloseTo(want.get(i), org.assertj.core.data.Offset.offset(KerasOutputs.TOLERANCE));
+                float[] values = new float[want.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = want.get(i);
                 }
+                KerasExpectations.assertClose(last.get(key).states(), values, "states of %s", key);
             });
         }
     }
@@ -190,9 +189,7 @@ class RnnInferenceOperatorTest {
                 int step = (int) row.values()[0] - 1;
                 float[] got = java.util.Arrays.copyOfRange(fc.outputs(), step * width, (step + 1) * width);
                 float[] want = java.util.Arrays.copyOfRange(row.values(), 1, row.values().length);
-                assertThat(KerasOutputs.maxAbsDiff(got, want))
-                        .as("%s forecast step %d", fc.key(), step + 1)
-                        .isLessThanOrEqualTo(KerasOutputs.TOLERANCE);
+                KerasExpectations.assertClose(got, want, "%s forecast step %d", fc.key(), step + 1);
             }
         }
     }

@@ -49,7 +49,7 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The reason SEMANTICS.md section 2 gives for the mode auto (or the user) picked. */
+    /** The reason docs/SEMANTICS.md section 2 gives for the mode auto (or the user) picked. */
     private String why(ModelSpec m, Mode mode) {
         if (!model.mode.equalsIgnoreCase("auto")) {
             return "asked for with --mode " + model.mode;

@@ -22,7 +22,7 @@ public final class ModelOptions {
 
     @Option(
             names = "--mode",
-            description = "auto, stateful or window (SEMANTICS.md section 2). Default: ${DEFAULT-VALUE}.")
+            description = "auto, stateful or window (docs/SEMANTICS.md section 2). Default: ${DEFAULT-VALUE}.")
     String mode = "auto";
 
     @Option(

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code flink-rnn store put|list|verify|inspect}: the versioned model store (SEMANTICS.md section 8). */
+/** {@code flink-rnn store put|list|verify|inspect}: the versioned model store (docs/SEMANTICS.md section 8). */
 @Command(
         name = "store",
         mixinStandardHelpOptions = true,

@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Parses replay input rows {@code key,t,x0,x1,...} (SEMANTICS.md section 7) one line at a time, so
+ * Parses replay input rows {@code key,t,x0,x1,...} (docs/SEMANTICS.md section 7) one line at a time, so
  * files of any size stream through. A bad row yields a reason instead of an event and leaves no
  * trace, not even in the per-key order check.
  */

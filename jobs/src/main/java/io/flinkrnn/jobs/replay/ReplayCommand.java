@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code flink-rnn replay}: the offline twin of the streaming job (SEMANTICS.md section 7). */
+/** {@code flink-rnn replay}: the offline twin of the streaming job (docs/SEMANTICS.md section 7). */
 @Command(
         name = "replay",
         mixinStandardHelpOptions = true,

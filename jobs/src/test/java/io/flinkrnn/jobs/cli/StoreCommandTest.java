@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code flink-rnn store} as a user runs it (SEMANTICS.md section 8). */
+/** {@code flink-rnn store} as a user runs it (docs/SEMANTICS.md section 8). */
 class StoreCommandTest {
 
     private static final Fixture LSTM = Fixture.named("keras3_lstm_seq");

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.fixtures.KerasExpectations;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
-/** {@code replay} against what real Keras computed for the fixtures (SEMANTICS.md section 7). */
+/** {@code replay} against what real Keras computed for the fixtures (docs/SEMANTICS.md section 7). */
 class ReplayCommandTest {
 
     @TempDir
@@ -41,24 +40,9 @@ class ReplayCommandTest {
         return f.file("keras").or(() -> f.file("h5")).orElseThrow().toString();
     }
 
-    /** Asserts {@code out} holds exactly Keras's expected rows, in any order, within 1e-5. */
+    /** Asserts {@code out} holds exactly Keras's expected rows, in any order (docs/SEMANTICS.md section 7). */
     private static void assertEqualsKeras(Path out, List<CsvRow> expected) {
-        Map<String, float[]> got = new HashMap<>();
-        for (CsvRow row : CsvRow.read(out)) {
-            assertThat(got.put(row.key() + "@" + row.t(), row.values()))
-                    .as("duplicate output")
-                    .isNull();
-        }
-        assertThat(got).hasSameSizeAs(expected);
-        for (CsvRow want : expected) {
-            float[] y = got.get(want.key() + "@" + want.t());
-            assertThat(y).as("output for %s t=%d", want.key(), want.t()).isNotNull();
-            for (int i = 0; i < y.length; i++) {
-                assertThat(y[i])
-                        .as("%s t=%d y%d", want.key(), want.t(), i)
-                        .isCloseTo(want.values()[i], org.assertj.core.data.Offset.offset(1e-5f));
-            }
-        }
+        KerasExpectations.assertMatchesInAnyOrder(CsvRow.read(out), expected);
     }
 
     @ParameterizedTest

@@ -27,7 +27,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +41,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The keys: every key of the fixture {@code keras3_stacked_long} (LSTM→GRU→Dense, one key with
  * 1,200 steps) is streamed {@link #REPLICAS} times under different names. A key is a batch row of a
- * stateful Keras RNN (SEMANTICS.md section 1), so every copy must get its original's Keras outputs.
+ * stateful Keras RNN (docs/SEMANTICS.md section 1), so every copy must get its original's Keras outputs.
  */
 @Tag("cluster")
 class KafkaRnnClusterIT {
@@ -205,7 +204,7 @@ class KafkaRnnClusterIT {
                         "all outputs committed; " + reader.records(PREDICTIONS).size() + " predictions, "
                                 + reader.records(DEAD_LETTERS).size() + " dead letters");
 
-                assertMatchesKeras(reader.records(PREDICTIONS), expected);
+                KafkaTopics.assertPredictionsMatch(reader.records(PREDICTIONS), expected, "stacked-long-v1");
                 assertDeadLetters(reader.records(DEAD_LETTERS));
             } finally {
                 resumeProducer.countDown();
@@ -350,37 +349,6 @@ class KafkaRnnClusterIT {
         }
         int start = s.indexOf('"', at + 6) + 1;
         return s.substring(start, s.indexOf('"', start)).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void assertMatchesKeras(List<JsonNode> outputs, List<CsvRow> expected) {
-        Map<String, List<JsonNode>> got = new LinkedHashMap<>();
-        outputs.forEach(o -> got.computeIfAbsent(o.get("key").asText(), k -> new ArrayList<>())
-                .add(o));
-        Map<String, List<CsvRow>> want = new LinkedHashMap<>();
-        expected.forEach(
-                r -> want.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r));
-        assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(want.keySet());
-        want.forEach((key, rows) -> {
-            List<JsonNode> out = got.get(key);
-            assertThat(out.stream().map(o -> o.get("ts").asLong()).toList())
-                    .as("timestamps of key %s: no duplicates, no gaps, in order", key)
-                    .containsExactlyElementsOf(
-                            rows.stream().map(CsvRow::t).sorted().toList());
-            List<CsvRow> sorted =
-                    rows.stream().sorted(Comparator.comparingLong(CsvRow::t)).toList();
-            for (int i = 0; i < sorted.size(); i++) {
-                JsonNode y = out.get(i).get("y");
-                float[] keras = sorted.get(i).values();
-                assertThat(y.size()).isEqualTo(keras.length);
-                for (int j = 0; j < keras.length; j++) {
-                    assertThat(y.get(j).floatValue())
-                            .as("key %s t=%d y%d", key, sorted.get(i).t(), j)
-                            .isCloseTo(keras[j], Offset.offset(1e-5f));
-                }
-                assertThat(out.get(i).get("model_version").asText()).isEqualTo("stacked-long-v1");
-            }
-        });
-        assertThat(outputs).as("outputs in total").hasSize(expected.size());
     }
 
     private static void assertDeadLetters(List<JsonNode> letters) {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -116,7 +117,7 @@ class KafkaRnnJobTest {
             reader.drain(Duration.ofMillis(500));
             cancel(second);
 
-            assertMatchesKeras(reader.records(PREDICTIONS), FIXTURE.expectedRows());
+            KafkaTopics.assertPredictionsMatch(reader.records(PREDICTIONS), FIXTURE.expectedRows(), "stacked-long-v1");
             assertDeadLetters(reader.records(DEAD_LETTERS));
         }
     }
@@ -178,17 +179,25 @@ class KafkaRnnJobTest {
         StreamExecutionEnvironment env = KafkaRnnJob.environment(config);
         KafkaRnnJob.build(env, config);
         JobClient job = env.executeAsync("flink-rnn kafka e2e");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (job.getJobStatus().get() != JobStatus.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        awaitStatus(job, "running", status -> status == JobStatus.RUNNING);
         return job;
     }
 
     private static void cancel(JobClient job) throws Exception {
         job.cancel().get(30, TimeUnit.SECONDS);
-        while (!job.getJobStatus().get().isGloballyTerminalState()) {
+        awaitStatus(job, "over", JobStatus::isGloballyTerminalState);
+    }
+
+    /** Polls the job's status until it is {@code what}, for at most 30 s. */
+    private static void awaitStatus(JobClient job, String what, Predicate<JobStatus> reached) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+        while (!reached.test(status)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("job " + job.getJobID() + " not " + what + " after 30 s: " + status);
+            }
             Thread.sleep(50);
+            status = job.getJobStatus().get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -249,34 +258,6 @@ class KafkaRnnJobTest {
         }
         int start = s.indexOf('"', at + 6) + 1;
         return s.substring(start, s.indexOf('"', start));
-    }
-
-    private static void assertMatchesKeras(List<JsonNode> outputs, List<CsvRow> expected) {
-        Map<String, List<JsonNode>> got = new LinkedHashMap<>();
-        outputs.forEach(o -> got.computeIfAbsent(o.get("key").asText(), k -> new ArrayList<>())
-                .add(o));
-        Map<String, List<CsvRow>> want = new LinkedHashMap<>();
-        expected.forEach(
-                r -> want.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r));
-        assertThat(outputs).as("outputs in total").hasSize(expected.size());
-        assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(want.keySet());
-        want.forEach((key, rows) -> {
-            List<JsonNode> out = got.get(key);
-            assertThat(out.stream().map(o -> o.get("ts").asLong()).toList())
-                    .as("timestamps of key %s: no duplicates, no gaps, in order", key)
-                    .containsExactlyElementsOf(rows.stream().map(CsvRow::t).toList());
-            for (int i = 0; i < rows.size(); i++) {
-                JsonNode y = out.get(i).get("y");
-                float[] keras = rows.get(i).values();
-                assertThat(y.size()).isEqualTo(keras.length);
-                for (int j = 0; j < keras.length; j++) {
-                    assertThat(y.get(j).floatValue())
-                            .as("key %s t=%d y%d", key, rows.get(i).t(), j)
-                            .isCloseTo(keras[j], org.assertj.core.data.Offset.offset(1e-5f));
-                }
-                assertThat(out.get(i).get("model_version").asText()).isEqualTo("stacked-long-v1");
-            }
-        });
     }
 
     private static void assertDeadLetters(List<JsonNode> letters) {

@@ -1,7 +1,11 @@
 package io.flinkrnn.jobs.run;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.flinkrnn.model.fixtures.CsvRow;
+import io.flinkrnn.model.fixtures.KerasExpectations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -23,7 +27,32 @@ final class KafkaTopics {
 
     static final JsonMapper JSON = new JsonMapper();
 
+    /** Longest {@link Reader#drain} keeps reading: records that never stop coming fail the test. */
+    private static final Duration DRAIN_AT_MOST = Duration.ofSeconds(60);
+
     private KafkaTopics() {}
+
+    /**
+     * Asserts the prediction records, as read, equal Keras's rows key by key ({@link
+     * KerasExpectations#assertMatches}: each key's {@code ts} once and in order) and all carry {@code version}.
+     */
+    static void assertPredictionsMatch(List<JsonNode> predictions, List<CsvRow> expected, String version) {
+        KerasExpectations.assertMatches(
+                predictions.stream().map(KafkaTopics::asRow).toList(), expected);
+        assertThat(predictions)
+                .extracting(p -> p.get("model_version").asText())
+                .as("model versions")
+                .containsOnly(version);
+    }
+
+    private static CsvRow asRow(JsonNode prediction) {
+        JsonNode y = prediction.get("y");
+        float[] values = new float[y.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = y.get(i).floatValue();
+        }
+        return new CsvRow(prediction.get("key").asText(), prediction.get("ts").asLong(), values);
+    }
 
     static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         Properties p = new Properties();
@@ -67,10 +96,13 @@ final class KafkaTopics {
             return byTopic.get(topic);
         }
 
-        /** Polls until nothing arrives for {@code quiet}. */
+        /** Polls until nothing arrives for {@code quiet}; fails if records keep coming past {@link #DRAIN_AT_MOST}. */
         void drain(Duration quiet) {
+            long deadline = System.nanoTime() + DRAIN_AT_MOST.toNanos();
             while (poll(quiet) > 0) {
-                // keep reading
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("records still arriving after " + DRAIN_AT_MOST);
+                }
             }
         }
 

@@ -32,7 +32,7 @@ public sealed interface LayerSpec
 
     /**
      * Whether the output at step t depends only on steps up to t, so that the layer can run one event
-     * at a time with carried state (SEMANTICS.md section 2).
+     * at a time with carried state (docs/SEMANTICS.md section 2).
      */
     default boolean causal() {
         return true;

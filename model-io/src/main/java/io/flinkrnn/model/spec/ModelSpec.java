@@ -31,7 +31,7 @@ public record ModelSpec(
         }
     }
 
-    /** Number of floats in one event (SEMANTICS.md section 6). */
+    /** Number of floats in one event (docs/SEMANTICS.md section 6). */
     public int features() {
         return input.stepSize();
     }

@@ -29,7 +29,7 @@ public record Shape(boolean sequence, Integer timeSteps, int[] features) {
         return features.clone();
     }
 
-    /** Number of floats in one step, the C-order flattening of SEMANTICS.md section 6. */
+    /** Number of floats in one step, the C-order flattening of docs/SEMANTICS.md section 6. */
     public int stepSize() {
         return Math.toIntExact(Tensor.size(features));
     }
