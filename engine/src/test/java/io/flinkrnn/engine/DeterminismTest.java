@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Same events, same bits (docs/SEMANTICS.md, determinism): a key's outputs are a function of its
+ * Same events, same bits (docs/SEMANTICS.md section 10): a key's outputs are a function of its
  * events alone, whatever the JIT tier that ran the code, the vector width, the kernel path or the
  * keys batched beside it. Each case compares the output text of {@link DeterminismProbe} runs with
  * a run of this JVM that is hot (C2-compiled after a warm-up): child JVMs interpreted ({@code

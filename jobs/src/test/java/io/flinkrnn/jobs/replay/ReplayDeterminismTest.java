@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 /**
- * Same events, same bits, through the command users audit with (docs/SEMANTICS.md, determinism):
+ * Same events, same bits, through the command users audit with (docs/SEMANTICS.md section 10):
  * {@code replay} writes the same output text, byte for byte once rows are sorted, on the direct
  * engine at batch sizes 1, 7 and 256 and on the Flink operator at parallelism 1 on hashmap and 3
  * on RocksDB, whose bundles group keys by arrival and timing. Stateful and window models, the
