@@ -1,0 +1,48 @@
+package io.flinkrnn.operators;
+
+import static io.flinkrnn.operators.ClusterJobs.collect;
+import static io.flinkrnn.operators.ClusterJobs.inference;
+import static io.flinkrnn.operators.ClusterJobs.phase;
+import static io.flinkrnn.operators.ClusterJobs.restoreFrom;
+import static io.flinkrnn.operators.KerasOutputs.assertMatches;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Savepoints that earlier builds wrote ({@link StateSavepoints}, committed) restored by this one:
+ * every key continues exactly as Keras continues it. Each later change of the key state layout adds
+ * its own savepoints here and keeps these green.
+ */
+@Timeout(300)
+class StateUpgradeClusterTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(3)
+            .build());
+
+    @TempDir
+    Path checkpoints;
+
+    @ParameterizedTest(name = "layout {0} on {1}, restored on {2} at parallelism 3")
+    @CsvSource({"1, hashmap, hashmap", "1, rocksdb, rocksdb"})
+    void committedSavepointContinuesAsKeras(int layout, String writtenOn, String restoredOn) throws Exception {
+        int cut = StateSavepoints.cut();
+        List<RnnEvent> tail = StateSavepoints.events(cut, StateSavepoints.size());
+        StreamExecutionEnvironment env =
+                ClusterJobs.env(checkpoints, 3, restoredOn, restoreFrom(StateSavepoints.path(layout, writtenOn)));
+        List<Prediction> outputs = collect(
+                inference(RnnInference.forModel(StateSavepoints.v1()), phase(env, tail, 0, tail.size(), 1, false)));
+        assertMatches(outputs, StateSavepoints.expected(cut, StateSavepoints.size()));
+    }
+}
