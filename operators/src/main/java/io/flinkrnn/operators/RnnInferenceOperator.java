@@ -60,6 +60,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     private transient ListState<OperatorFacts> factsState;
     private transient OperatorFacts restored;
     private transient int epoch;
+    /** Keys of an older epoch were written by a model whose states the serving one cannot carry. */
+    private transient int modelEpoch;
+
     private transient InternalTimerService<VoidNamespace> timers;
     private transient EventBundle bundle;
     private transient BundleTrigger trigger;
@@ -84,12 +87,18 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
                         new ListStateDescriptor<>("flink-rnn-facts", TypeInformation.of(OperatorFacts.class)));
         restored = OperatorFacts.newest(factsState.get());
         epoch = restored.epoch();
+        modelEpoch = restored.modelEpoch();
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         models = new ModelSwitch(settings, restored.version(), restored.generation(), getOperatorName());
+        boolean restoredOtherModel =
+                models.resume(restored.version(), restored.layout()) == ModelSwitch.Outcome.SWITCHED_RESETTING_STATES;
+        if (restoredOtherModel) {
+            startEveryKeyFresh();
+        }
         ValueStateDescriptor<KeyState> stateDescriptor =
                 new ValueStateDescriptor<>(STATE_NAME, KeyStateSerializer.INSTANCE);
         if (settings.idleTtl() != null) {
@@ -178,7 +187,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     }
 
     private void forecast(Control control) throws Exception {
-        KeyState current = live(read(control.key()), Long.MIN_VALUE);
+        KeyState current = current(read(control.key()), Long.MIN_VALUE);
         try {
             InferenceModel model = models.model();
             float[][] steps = model.forecast(current.values, control.horizon());
@@ -227,11 +236,17 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
             case NONE -> {}
             case REFUSED -> metrics.swapsRefused.inc();
             case SWITCHED_RESETTING_STATES -> {
-                epoch++;
+                startEveryKeyFresh();
                 useNewModel();
             }
             case SWITCHED_KEEPING_STATES -> useNewModel();
         }
+    }
+
+    /** A model change that cannot carry the keys' states: each key starts fresh when next seen. */
+    private void startEveryKeyFresh() {
+        epoch++;
+        modelEpoch = epoch;
     }
 
     private void useNewModel() {
@@ -282,7 +297,8 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        factsState.update(List.of(new OperatorFacts(epoch, models.generation(), models.version())));
+        factsState.update(
+                List.of(new OperatorFacts(epoch, models.generation(), models.version(), models.layout(), modelEpoch)));
     }
 
     @Override
@@ -341,17 +357,36 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         keyState.update(state);
     }
 
-    /** The key's state as the next event must see it: fresh after a reset-all, a session gap or TTL. */
+    /**
+     * The key's state as the next event must see it: fresh after a reset, a session gap, TTL or a
+     * model change; a key whose state a model change discarded counts as a {@code modelStateResets}.
+     */
     @Override
     public KeyState live(KeyState stored, long nextTimestamp) {
+        KeyState state = current(stored, nextTimestamp);
+        if (state != stored && stored != null && (stored.epoch < modelEpoch || !fitsModel(stored))) {
+            metrics.modelStateResets.inc();
+        }
+        return state;
+    }
+
+    private KeyState current(KeyState stored, long nextTimestamp) {
         boolean gap = stored != null
                 && settings.sessionGap() != null
                 && nextTimestamp != Long.MIN_VALUE
                 && nextTimestamp - stored.lastTimestamp > settings.sessionGap().toMillis();
-        if (stored == null || stored.epoch != epoch || gap) {
-            return new KeyState(models.model().newState(), Long.MIN_VALUE, 0, epoch);
+        boolean foreign = stored != null
+                && stored.epoch == epoch
+                && !fitsModel(stored)
+                && models.resetsForeignState(stored.values.length);
+        if (stored == null || stored.epoch != epoch || gap || foreign) {
+            return new KeyState(models.model().newState(), Long.MIN_VALUE, epoch);
         }
         return stored;
+    }
+
+    private boolean fitsModel(KeyState state) {
+        return state.values.length == models.model().stateLayout().size();
     }
 
     private boolean ownsKey(String key) {
@@ -362,6 +397,11 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         return KeyGroupRangeAssignment.assignKeyToParallelOperator(
                         key, task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
                 == task.getIndexOfThisSubtask();
+    }
+
+    /** Keys whose state a model change discarded since open, as {@code modelStateResets} counts them. */
+    long modelStateResets() {
+        return metrics.modelStateResets.getCount();
     }
 
     /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */

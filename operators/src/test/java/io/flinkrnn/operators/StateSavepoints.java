@@ -38,12 +38,22 @@ final class StateSavepoints {
 
     /** Fixture events {@code [from, to)}, each as {@link #COPIES} keys, copy after copy per event. */
     static List<RnnEvent> events(int from, int to) {
-        return copies(SWAP.eventRows(), from, to, (row, key) -> new RnnEvent(key, row.t(), row.values()));
+        return events(SWAP, from, to);
+    }
+
+    /** Another fixture's events {@code [from, to)}, copied like the savepoints' keys. */
+    static List<RnnEvent> events(Fixture fixture, int from, int to) {
+        return copies(fixture.eventRows(), from, to, (row, key) -> new RnnEvent(key, row.t(), row.values()));
     }
 
     /** Keras's v1 outputs of the fixture's rows {@code [from, to)}, copied like {@link #events}. */
     static List<CsvRow> expected(int from, int to) {
-        return copies(SWAP.expectedRows(), from, to, (row, key) -> new CsvRow(key, row.t(), row.values()));
+        return expected(SWAP.expectedRows(), from, to);
+    }
+
+    /** Keras's outputs {@code [from, to)} of a fixture's expected rows, copied like {@link #events}. */
+    static List<CsvRow> expected(List<CsvRow> keras, int from, int to) {
+        return copies(keras, from, to, (row, key) -> new CsvRow(key, row.t(), row.values()));
     }
 
     static int size() {

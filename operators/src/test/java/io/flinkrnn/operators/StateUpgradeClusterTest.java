@@ -6,11 +6,14 @@ import static io.flinkrnn.operators.ClusterJobs.phase;
 import static io.flinkrnn.operators.ClusterJobs.restoreFrom;
 import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 
+import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,8 +37,16 @@ class StateUpgradeClusterTest {
     @TempDir
     Path checkpoints;
 
+    /** A canonical savepoint of the hashmap backend restores on RocksDB as well. */
     @ParameterizedTest(name = "layout {0} on {1}, restored on {2} at parallelism 3")
-    @CsvSource({"1, hashmap, hashmap", "1, rocksdb, rocksdb"})
+    @CsvSource({
+        "1, hashmap, hashmap",
+        "1, rocksdb, rocksdb",
+        "2, hashmap, hashmap",
+        "2, rocksdb, rocksdb",
+        "1, hashmap, rocksdb",
+        "2, hashmap, rocksdb"
+    })
     void committedSavepointContinuesAsKeras(int layout, String writtenOn, String restoredOn) throws Exception {
         int cut = StateSavepoints.cut();
         List<RnnEvent> tail = StateSavepoints.events(cut, StateSavepoints.size());
@@ -43,6 +54,32 @@ class StateUpgradeClusterTest {
                 ClusterJobs.env(checkpoints, 3, restoredOn, restoreFrom(StateSavepoints.path(layout, writtenOn)));
         List<Prediction> outputs = collect(
                 inference(RnnInference.forModel(StateSavepoints.v1()), phase(env, tail, 0, tail.size(), 1, false)));
+        assertMatches(outputs, StateSavepoints.expected(cut, StateSavepoints.size()));
+    }
+
+    /**
+     * Across backends and back: the hashmap savepoint restored on RocksDB at parallelism 2 serves
+     * half the tail and stops with a canonical savepoint, which the hashmap backend restores at
+     * parallelism 3 for the rest. Every key continues as Keras does.
+     */
+    @Test
+    void hashmapToRocksDbAndBack() throws Exception {
+        int cut = StateSavepoints.cut();
+        int mid = (cut + StateSavepoints.size()) / 2;
+        List<RnnEvent> tail = StateSavepoints.events(cut, StateSavepoints.size());
+        int first = StateSavepoints.events(cut, mid).size();
+        List<Prediction> outputs = new ArrayList<>();
+        StreamExecutionEnvironment rocks = ClusterJobs.env(
+                checkpoints, 2, "rocksdb", restoreFrom(StateSavepoints.path(KeyStateSerializer.LAYOUT, "hashmap")));
+        String back = ClusterJobs.runUntilThenStop(
+                rocks,
+                checkpoints,
+                inference(RnnInference.forModel(StateSavepoints.v1()), phase(rocks, tail, 0, first, 1, true)),
+                first,
+                outputs);
+        StreamExecutionEnvironment heap = ClusterJobs.env(checkpoints, 3, "hashmap", restoreFrom(back));
+        outputs.addAll(collect(inference(
+                RnnInference.forModel(StateSavepoints.v1()), phase(heap, tail, first, tail.size(), 2, false))));
         assertMatches(outputs, StateSavepoints.expected(cut, StateSavepoints.size()));
     }
 }
