@@ -188,26 +188,43 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
 
     private void forecast(Control control) throws Exception {
         KeyState current = current(read(control.key()), Long.MIN_VALUE);
-        try {
-            InferenceModel model = models.model();
-            float[][] steps = model.forecast(current.values, control.horizon());
-            float[] flat = new float[steps.length * model.outputSize()];
-            for (int k = 0; k < steps.length; k++) {
-                System.arraycopy(steps[k], 0, flat, k * model.outputSize(), model.outputSize());
+        String problem = horizonProblem(control.horizon());
+        if (problem == null) {
+            try {
+                InferenceModel model = models.model();
+                float[][] steps = model.forecast(current.values, control.horizon());
+                float[] flat = new float[steps.length * model.outputSize()];
+                for (int k = 0; k < steps.length; k++) {
+                    System.arraycopy(steps[k], 0, flat, k * model.outputSize(), model.outputSize());
+                }
+                output.collect(
+                        RnnSideOutputs.FORECASTS,
+                        new StreamRecord<>(new Forecast(
+                                control.key(), current.lastTimestamp, control.horizon(), flat, models.version())));
+                return;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                problem = e.getMessage();
             }
-            output.collect(
-                    RnnSideOutputs.FORECASTS,
-                    new StreamRecord<>(new Forecast(
-                            control.key(), current.lastTimestamp, control.horizon(), flat, models.version())));
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            metrics.rejects.inc();
-            output.collect(
-                    RnnSideOutputs.REJECTS,
-                    new StreamRecord<>(new Rejected(
-                            control.key(),
-                            current.lastTimestamp,
-                            "forecast of " + control.horizon() + " steps: " + e.getMessage())));
         }
+        metrics.rejects.inc();
+        output.collect(
+                RnnSideOutputs.REJECTS,
+                new StreamRecord<>(new Rejected(
+                        control.key(),
+                        current.lastTimestamp,
+                        "forecast of " + control.horizon() + " steps: " + problem)));
+    }
+
+    /** A control event is input too: a horizon that cannot be served is a reject, never a failure. */
+    private String horizonProblem(int horizon) {
+        if (horizon < 1) {
+            return "the horizon must be at least 1";
+        }
+        if (horizon > settings.forecastMaxHorizon()) {
+            return "the horizon is above " + RnnOptions.FORECAST_MAX_HORIZON.key() + " ("
+                    + settings.forecastMaxHorizon() + ")";
+        }
+        return null;
     }
 
     /** Events after a swap request are served by the new version; it loads while they gather. */
