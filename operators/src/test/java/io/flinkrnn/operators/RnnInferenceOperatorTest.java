@@ -178,7 +178,7 @@ class RnnInferenceOperatorTest {
     }
 
     /** Forecast CSV rows are {@code key,t,h,y...}: step h of the forecast taken after the key's event t. */
-    private static void assertForecasts(List<Forecast> forecasts, List<CsvRow> keras, int horizon) {
+    static void assertForecasts(List<Forecast> forecasts, List<CsvRow> keras, int horizon) {
         assertThat(forecasts).hasSize(keras.size() / horizon);
         for (Forecast fc : forecasts) {
             List<CsvRow> rows =

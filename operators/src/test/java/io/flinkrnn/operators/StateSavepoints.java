@@ -5,9 +5,7 @@ import io.flinkrnn.model.fixtures.Fixture;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The savepoints committed under {@code src/test/resources/savepoints/}: Keras's {@code keras3_swap}
@@ -43,7 +41,7 @@ final class StateSavepoints {
 
     /** Another fixture's events {@code [from, to)}, copied like the savepoints' keys. */
     static List<RnnEvent> events(Fixture fixture, int from, int to) {
-        return copies(fixture.eventRows(), from, to, (row, key) -> new RnnEvent(key, row.t(), row.values()));
+        return KeyCopies.events(fixture.eventRows(), from, to, COPIES);
     }
 
     /** Keras's v1 outputs of the fixture's rows {@code [from, to)}, copied like {@link #events}. */
@@ -53,7 +51,7 @@ final class StateSavepoints {
 
     /** Keras's outputs {@code [from, to)} of a fixture's expected rows, copied like {@link #events}. */
     static List<CsvRow> expected(List<CsvRow> keras, int from, int to) {
-        return copies(keras, from, to, (row, key) -> new CsvRow(key, row.t(), row.values()));
+        return KeyCopies.rows(keras, from, to, COPIES);
     }
 
     static int size() {
@@ -72,23 +70,5 @@ final class StateSavepoints {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static <T> List<T> copies(List<CsvRow> rows, int from, int to, Copier<T> copier) {
-        List<T> out = new ArrayList<>();
-        for (CsvRow row : rows.subList(from, to)) {
-            for (int c = 0; c < COPIES; c++) {
-                out.add(copier.copy(row, key(c).apply(row.key())));
-            }
-        }
-        return out;
-    }
-
-    static Function<String, String> key(int copy) {
-        return k -> "c" + copy + "/" + k;
-    }
-
-    private interface Copier<T> {
-        T copy(CsvRow row, String key);
     }
 }
