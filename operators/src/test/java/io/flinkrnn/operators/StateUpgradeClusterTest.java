@@ -6,8 +6,10 @@ import static io.flinkrnn.operators.ClusterJobs.phase;
 import static io.flinkrnn.operators.ClusterJobs.restoreFrom;
 import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 
+import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Savepoints that earlier builds wrote ({@link StateSavepoints}, committed) restored by this one:
@@ -81,5 +84,49 @@ class StateUpgradeClusterTest {
         outputs.addAll(collect(inference(
                 RnnInference.forModel(StateSavepoints.v1()), phase(heap, tail, first, tail.size(), 2, false))));
         assertMatches(outputs, StateSavepoints.expected(cut, StateSavepoints.size()));
+    }
+
+    /**
+     * Session gaps measure from each key's last event timestamp, which the savepoint keeps: restored
+     * at parallelism 3 with a 1 s gap, the even copies continue their tails at their own timestamps
+     * (Keras's continuation), while the odd copies get the whole fixture again 1,000 s later and
+     * start over from zero (Keras's outputs from the first row).
+     */
+    @ParameterizedTest(name = "layout {0}")
+    @ValueSource(ints = {1, 2})
+    void sessionGapsHoldAcrossARestoreAtAnotherParallelism(int layout) throws Exception {
+        int cut = StateSavepoints.cut();
+        int size = StateSavepoints.size();
+        long later = 1_000_000;
+        List<CsvRow> tails = KeyCopies.rows(StateSavepoints.SWAP.eventRows(), cut, size, StateSavepoints.COPIES);
+        List<CsvRow> again =
+                shifted(KeyCopies.rows(StateSavepoints.SWAP.eventRows(), 0, size, StateSavepoints.COPIES), later);
+        List<CsvRow> events =
+                new ArrayList<>(tails.stream().filter(r -> evenCopy(r.key())).toList());
+        events.addAll(again.stream().filter(r -> !evenCopy(r.key())).toList());
+        List<CsvRow> expected = new ArrayList<>(StateSavepoints.expected(cut, size).stream()
+                .filter(r -> evenCopy(r.key()))
+                .toList());
+        expected.addAll(shifted(StateSavepoints.expected(0, size), later).stream()
+                .filter(r -> !evenCopy(r.key()))
+                .toList());
+
+        StreamExecutionEnvironment env =
+                ClusterJobs.env(checkpoints, 3, "rocksdb", restoreFrom(StateSavepoints.path(layout, "hashmap")));
+        List<RnnEvent> input = KerasOutputs.events(events);
+        List<Prediction> outputs = collect(inference(
+                RnnInference.forModel(StateSavepoints.v1()).sessionGap(Duration.ofSeconds(1)),
+                phase(env, input, 0, input.size(), 1, false)));
+        assertMatches(outputs, expected);
+    }
+
+    private static boolean evenCopy(String key) {
+        return Integer.parseInt(key.substring(1, key.indexOf('/'))) % 2 == 0;
+    }
+
+    private static List<CsvRow> shifted(List<CsvRow> rows, long by) {
+        return rows.stream()
+                .map(r -> new CsvRow(r.key(), r.t() + by, r.values()))
+                .toList();
     }
 }
