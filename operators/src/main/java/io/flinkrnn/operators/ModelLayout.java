@@ -23,6 +23,9 @@ import java.util.stream.Collectors;
  * operator checkpoints the line of the model that wrote its keys' states and compares it on restore
  * and on every model swap. Layer names are left out: Keras numbers them by creation order, so the
  * same architecture built twice may carry other names.
+ *
+ * <p>The line is part of the state format: savepoints hold it, so a change of its wording would
+ * make every existing savepoint look written by another model.
  */
 final class ModelLayout {
 

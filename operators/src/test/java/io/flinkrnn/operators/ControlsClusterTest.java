@@ -7,6 +7,7 @@ import static io.flinkrnn.operators.ClusterJobs.restoreFrom;
 import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
@@ -23,6 +24,7 @@ import java.util.function.Predicate;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -132,7 +134,7 @@ class ControlsClusterTest {
                 forecasts, copiesOf(CsvRow.read(FORECAST.dir().resolve("forecast.csv")), Map.of("k0", e)), horizon());
         assertThat(rejects)
                 .extracting(Rejected::key, Rejected::reason)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                .containsExactly(tuple(
                         e, "forecast of 5 steps: forecast needs a last output; the key has none since its last reset"));
 
         // After reset-all every key, on every subtask, starts over: the whole fixture gives expected.csv again,
@@ -282,9 +284,7 @@ class ControlsClusterTest {
             rejectsInto.add(refused.next());
         }
         String path = job.stopWithSavepoint(
-                        false,
-                        checkpoints.resolve("savepoints").toUri().toString(),
-                        org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+                        false, checkpoints.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(2, TimeUnit.MINUTES);
         // Nothing more came: each control acted on one subtask only.
         answers.forEachRemaining(forecastsInto::add);
