@@ -32,15 +32,22 @@ class RnnInferenceOperatorTest {
 
     /** A harness whose TTL clock the tests can move. */
     static final class Harness extends KeyedTwoInputStreamOperatorTestHarness<String, RnnEvent, Control, Prediction> {
+        static final int MAX_PARALLELISM = 128;
+
         Harness(RnnSettings settings) throws Exception {
+            this(settings, 1, 0);
+        }
+
+        /** Subtask {@code subtask} of {@code parallelism}, with 128 key groups. */
+        Harness(RnnSettings settings, int parallelism, int subtask) throws Exception {
             super(
                     new RnnInferenceOperator(settings),
                     RnnEvent::key,
                     c -> c.key() == null ? "" : c.key(),
                     Types.STRING,
-                    128,
-                    1,
-                    0);
+                    MAX_PARALLELISM,
+                    parallelism,
+                    subtask);
         }
 
         void setTtlTime(long millis) {
