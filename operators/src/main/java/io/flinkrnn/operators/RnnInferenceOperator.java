@@ -387,6 +387,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         return state;
     }
 
+    /** {@link #live} without counting: a forecast reads a key's state and never writes it back. */
     private KeyState current(KeyState stored, long nextTimestamp) {
         boolean gap = stored != null
                 && settings.sessionGap() != null
