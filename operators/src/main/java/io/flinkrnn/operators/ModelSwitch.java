@@ -1,10 +1,11 @@
 package io.flinkrnn.operators;
 
 import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.engine.StateLayout;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +14,11 @@ import org.slf4j.LoggerFactory;
  * compiled on a loader thread, off the processing path; the operator takes one over between
  * bundles. A version that cannot serve this stream (unreadable, hash mismatch, other input width,
  * state shapes the swap policy cannot carry) is refused and the current one keeps serving.
+ *
+ * <p>A restore is a model change too when the model now at {@code flink-rnn.model.path} is not the
+ * one that wrote the states ({@link #resume}); the same policy decides. Whatever stops the job
+ * stops it for good ({@link SuppressRestartsException}): a restart would restore the same state
+ * with the same model and fail again, a crash loop.
  */
 final class ModelSwitch implements AutoCloseable {
 
@@ -30,6 +36,9 @@ final class ModelSwitch implements AutoCloseable {
     private final String operatorName;
     private final ExecutorService loader;
     private ModelLoader.Loaded current;
+    /** {@link ModelLayout} of {@link #current}. */
+    private String layout;
+
     private CompletableFuture<ModelLoader.Loaded> next;
     private long generation;
 
@@ -38,6 +47,8 @@ final class ModelSwitch implements AutoCloseable {
      *     A restore resumes that version; if the job was resubmitted naming another store version
      *     explicitly, that version is requested as a swap at this point of the stream (stop with a
      *     savepoint, resubmit with the new version: the upgrade path that needs no control stream).
+     *     A file model is always the file the job names; {@link #resume} checks it can carry the
+     *     restored states.
      */
     ModelSwitch(RnnSettings settings, String version, long generation, String operatorName) {
         this.settings = settings;
@@ -49,7 +60,9 @@ final class ModelSwitch implements AutoCloseable {
             return t;
         });
         ModelSource asked = settings.model();
-        this.current = ModelLoader.load(version == null ? asked : asked.withVersion(version), settings);
+        this.current =
+                ModelLoader.load(version == null || !asked.inStore() ? asked : asked.withVersion(version), settings);
+        this.layout = ModelLayout.of(current.model());
         boolean upgrade = version != null
                 && asked.inStore()
                 && !"latest".equals(asked.version())
@@ -65,6 +78,45 @@ final class ModelSwitch implements AutoCloseable {
 
     String version() {
         return current.version();
+    }
+
+    String layout() {
+        return layout;
+    }
+
+    /**
+     * After a restore: whether the keys' states, written by model {@code writtenBy} of {@code
+     * writtenLayout} ({@code null} when the state predates recording it), go on with the model now
+     * serving. The writing model is gone, so unlike a swap nothing can be refused: {@code reset}
+     * starts every key fresh, {@code keep} and {@code fail} stop the job naming both models.
+     */
+    Outcome resume(String writtenBy, String writtenLayout) {
+        if (writtenLayout == null || writtenLayout.equals(layout)) {
+            return Outcome.NONE;
+        }
+        String change = "the restored state was written by model " + describe(writtenBy, writtenLayout)
+                + ", this job serves model " + describe(current.version(), layout);
+        if (settings.swapPolicy() != RnnOptions.SwapPolicy.RESET) {
+            throw stop(change + "; swap policy " + policyName() + " never reuses another model's states: restore "
+                    + "with the model that wrote them, or with swap policy reset to start every key fresh");
+        }
+        LOG.warn("{}: {}; swap policy reset: every key starts fresh", operatorName, change);
+        return Outcome.SWITCHED_RESETTING_STATES;
+    }
+
+    /**
+     * A key holds {@code floats} floats where the serving model needs others: state of a model
+     * other than the one serving, restored from a checkpoint that did not record which model wrote
+     * it. True when the key starts fresh ({@code reset}); else the job stops.
+     */
+    boolean resetsForeignState(int floats) {
+        if (settings.swapPolicy() == RnnOptions.SwapPolicy.RESET) {
+            return true;
+        }
+        throw stop("a restored key holds " + floats + " floats of state, model " + describe(current.version(), layout)
+                + " needs " + current.model().stateLayout().size() + ": the state was written by another model; swap"
+                + " policy " + policyName() + " never reuses another model's states (use reset to start such keys"
+                + " fresh)");
     }
 
     /** Counts swap requests; the same on every subtask, since requests are broadcast. */
@@ -127,15 +179,16 @@ final class ModelSwitch implements AutoCloseable {
             return refuse("version " + candidate.version() + " takes " + fresh.inputSize()
                     + " features per event, the stream has " + old.inputSize());
         }
-        boolean sameStates = sameShapes(old.stateLayout(), fresh.stateLayout());
+        String freshLayout = ModelLayout.of(fresh);
+        boolean sameStates = freshLayout.equals(layout);
         RnnOptions.SwapPolicy policy = settings.swapPolicy();
         if (!sameStates && policy == RnnOptions.SwapPolicy.FAIL) {
-            throw new IllegalStateException(operatorName + ": model version " + candidate.version()
-                    + " keeps states of other shapes than " + current.version() + ", and the swap policy is fail");
+            throw stop("model version " + describe(candidate.version(), freshLayout) + " keeps states of another "
+                    + "layout than " + describe(current.version(), layout) + ", and the swap policy is fail");
         }
         if (!sameStates && policy == RnnOptions.SwapPolicy.KEEP) {
-            return refuse("version " + candidate.version() + " keeps states of other shapes; the swap policy keep "
-                    + "cannot carry them (use reset)");
+            return refuse("version " + describe(candidate.version(), freshLayout) + " keeps states of another layout "
+                    + "than [" + layout + "]; the swap policy keep cannot carry them (use reset)");
         }
         LOG.info(
                 "{}: now serving model version {} (was {}), policy {}",
@@ -144,6 +197,7 @@ final class ModelSwitch implements AutoCloseable {
                 current.version(),
                 policy);
         current = candidate;
+        layout = freshLayout;
         return policy == RnnOptions.SwapPolicy.RESET
                 ? Outcome.SWITCHED_RESETTING_STATES
                 : Outcome.SWITCHED_KEEPING_STATES;
@@ -154,18 +208,16 @@ final class ModelSwitch implements AutoCloseable {
         return Outcome.REFUSED;
     }
 
-    private static boolean sameShapes(StateLayout a, StateLayout b) {
-        if (a.size() != b.size() || a.states().size() != b.states().size()) {
-            return false;
-        }
-        for (int i = 0; i < a.states().size(); i++) {
-            StateLayout.Slot x = a.states().get(i);
-            StateLayout.Slot y = b.states().get(i);
-            if (x.offset() != y.offset() || x.size() != y.size()) {
-                return false;
-            }
-        }
-        return a.windowSize() == b.windowSize() && a.outputSize() == b.outputSize();
+    private RuntimeException stop(String why) {
+        return new SuppressRestartsException(new IllegalStateException(operatorName + ": " + why));
+    }
+
+    private String policyName() {
+        return settings.swapPolicy().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String describe(String version, String layout) {
+        return "'" + version + "' [" + layout + "]";
     }
 
     @Override

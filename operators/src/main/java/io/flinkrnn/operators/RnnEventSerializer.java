@@ -1,13 +1,13 @@
 package io.flinkrnn.operators;
 
 import io.flinkrnn.operators.state.FloatBytes;
+import io.flinkrnn.operators.state.LayoutSnapshot;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Map;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
@@ -24,6 +24,9 @@ import org.apache.flink.core.memory.DataOutputView;
 public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> {
 
     private static final long serialVersionUID = 1L;
+
+    /** The event layout this build writes ({@link Snapshot}). */
+    public static final int LAYOUT = 1;
 
     public static final RnnEventSerializer INSTANCE = new RnnEventSerializer();
 
@@ -89,10 +92,21 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
         return new Snapshot();
     }
 
-    /** Restores this serializer (an event-time buffer holds events); bump its version when the bytes change. */
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<RnnEvent> {
+    /**
+     * Records the event layout (an event-time buffer holds events in state). Layouts: 1 = key,
+     * timestamp, feature count, features. A change of the bytes is a new layout: bump {@link #LAYOUT}
+     * and let {@link Snapshot#serializer} return a reader of each older one.
+     */
+    public static final class Snapshot extends LayoutSnapshot<RnnEvent> {
+
+        /** For Flink, which reads the layout from the checkpoint. */
         public Snapshot() {
-            super(() -> INSTANCE);
+            super("flink-rnn event", LAYOUT, LAYOUT);
+        }
+
+        @Override
+        protected TypeSerializer<RnnEvent> serializer(int layout) {
+            return INSTANCE;
         }
     }
 

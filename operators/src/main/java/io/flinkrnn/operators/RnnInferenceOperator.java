@@ -60,6 +60,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     private transient ListState<OperatorFacts> factsState;
     private transient OperatorFacts restored;
     private transient int epoch;
+    /** Keys of an older epoch were written by a model whose states the serving one cannot carry. */
+    private transient int modelEpoch;
+
     private transient InternalTimerService<VoidNamespace> timers;
     private transient EventBundle bundle;
     private transient BundleTrigger trigger;
@@ -84,12 +87,18 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
                         new ListStateDescriptor<>("flink-rnn-facts", TypeInformation.of(OperatorFacts.class)));
         restored = OperatorFacts.newest(factsState.get());
         epoch = restored.epoch();
+        modelEpoch = restored.modelEpoch();
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         models = new ModelSwitch(settings, restored.version(), restored.generation(), getOperatorName());
+        boolean restoredOtherModel =
+                models.resume(restored.version(), restored.layout()) == ModelSwitch.Outcome.SWITCHED_RESETTING_STATES;
+        if (restoredOtherModel) {
+            startEveryKeyFresh();
+        }
         ValueStateDescriptor<KeyState> stateDescriptor =
                 new ValueStateDescriptor<>(STATE_NAME, KeyStateSerializer.INSTANCE);
         if (settings.idleTtl() != null) {
@@ -178,27 +187,44 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     }
 
     private void forecast(Control control) throws Exception {
-        KeyState current = live(read(control.key()), Long.MIN_VALUE);
-        try {
-            InferenceModel model = models.model();
-            float[][] steps = model.forecast(current.values, control.horizon());
-            float[] flat = new float[steps.length * model.outputSize()];
-            for (int k = 0; k < steps.length; k++) {
-                System.arraycopy(steps[k], 0, flat, k * model.outputSize(), model.outputSize());
+        KeyState current = current(read(control.key()), Long.MIN_VALUE);
+        String problem = horizonProblem(control.horizon());
+        if (problem == null) {
+            try {
+                InferenceModel model = models.model();
+                float[][] steps = model.forecast(current.values, control.horizon());
+                float[] flat = new float[steps.length * model.outputSize()];
+                for (int k = 0; k < steps.length; k++) {
+                    System.arraycopy(steps[k], 0, flat, k * model.outputSize(), model.outputSize());
+                }
+                output.collect(
+                        RnnSideOutputs.FORECASTS,
+                        new StreamRecord<>(new Forecast(
+                                control.key(), current.lastTimestamp, control.horizon(), flat, models.version())));
+                return;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                problem = e.getMessage();
             }
-            output.collect(
-                    RnnSideOutputs.FORECASTS,
-                    new StreamRecord<>(new Forecast(
-                            control.key(), current.lastTimestamp, control.horizon(), flat, models.version())));
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            metrics.rejects.inc();
-            output.collect(
-                    RnnSideOutputs.REJECTS,
-                    new StreamRecord<>(new Rejected(
-                            control.key(),
-                            current.lastTimestamp,
-                            "forecast of " + control.horizon() + " steps: " + e.getMessage())));
         }
+        metrics.rejects.inc();
+        output.collect(
+                RnnSideOutputs.REJECTS,
+                new StreamRecord<>(new Rejected(
+                        control.key(),
+                        current.lastTimestamp,
+                        "forecast of " + control.horizon() + " steps: " + problem)));
+    }
+
+    /** A control event is input too: a horizon that cannot be served is a reject, never a failure. */
+    private String horizonProblem(int horizon) {
+        if (horizon < 1) {
+            return "the horizon must be at least 1";
+        }
+        if (horizon > settings.forecastMaxHorizon()) {
+            return "the horizon is above " + RnnOptions.FORECAST_MAX_HORIZON.key() + " ("
+                    + settings.forecastMaxHorizon() + ")";
+        }
+        return null;
     }
 
     /** Events after a swap request are served by the new version; it loads while they gather. */
@@ -227,11 +253,17 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
             case NONE -> {}
             case REFUSED -> metrics.swapsRefused.inc();
             case SWITCHED_RESETTING_STATES -> {
-                epoch++;
+                startEveryKeyFresh();
                 useNewModel();
             }
             case SWITCHED_KEEPING_STATES -> useNewModel();
         }
+    }
+
+    /** A model change that cannot carry the keys' states: each key starts fresh when next seen. */
+    private void startEveryKeyFresh() {
+        epoch++;
+        modelEpoch = epoch;
     }
 
     private void useNewModel() {
@@ -282,7 +314,8 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        factsState.update(List.of(new OperatorFacts(epoch, models.generation(), models.version())));
+        factsState.update(
+                List.of(new OperatorFacts(epoch, models.generation(), models.version(), models.layout(), modelEpoch)));
     }
 
     @Override
@@ -341,17 +374,37 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         keyState.update(state);
     }
 
-    /** The key's state as the next event must see it: fresh after a reset-all, a session gap or TTL. */
+    /**
+     * The key's state as the next event must see it: fresh after a reset, a session gap, TTL or a
+     * model change; a key whose state a model change discarded counts as a {@code modelStateResets}.
+     */
     @Override
     public KeyState live(KeyState stored, long nextTimestamp) {
+        KeyState state = current(stored, nextTimestamp);
+        if (state != stored && stored != null && (stored.epoch < modelEpoch || !fitsModel(stored))) {
+            metrics.modelStateResets.inc();
+        }
+        return state;
+    }
+
+    /** {@link #live} without counting: a forecast reads a key's state and never writes it back. */
+    private KeyState current(KeyState stored, long nextTimestamp) {
         boolean gap = stored != null
                 && settings.sessionGap() != null
                 && nextTimestamp != Long.MIN_VALUE
                 && nextTimestamp - stored.lastTimestamp > settings.sessionGap().toMillis();
-        if (stored == null || stored.epoch != epoch || gap) {
-            return new KeyState(models.model().newState(), Long.MIN_VALUE, 0, epoch);
+        boolean foreign = stored != null
+                && stored.epoch == epoch
+                && !fitsModel(stored)
+                && models.resetsForeignState(stored.values.length);
+        if (stored == null || stored.epoch != epoch || gap || foreign) {
+            return new KeyState(models.model().newState(), Long.MIN_VALUE, epoch);
         }
         return stored;
+    }
+
+    private boolean fitsModel(KeyState state) {
+        return state.values.length == models.model().stateLayout().size();
     }
 
     private boolean ownsKey(String key) {
@@ -362,6 +415,11 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         return KeyGroupRangeAssignment.assignKeyToParallelOperator(
                         key, task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
                 == task.getIndexOfThisSubtask();
+    }
+
+    /** Keys whose state a model change discarded since open, as {@code modelStateResets} counts them. */
+    long modelStateResets() {
+        return metrics.modelStateResets.getCount();
     }
 
     /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */

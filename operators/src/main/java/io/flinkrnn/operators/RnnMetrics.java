@@ -17,6 +17,8 @@ final class RnnMetrics {
     final Counter late;
     final Counter swaps;
     final Counter swapsRefused;
+    /** Keys whose state a model change (a swap or a restore with another model) discarded. */
+    final Counter modelStateResets;
     /** Keys served by one engine step: the batch size the kernels see. */
     final Histogram stepRows;
     /** Nanoseconds spent in the engine per step. */
@@ -30,6 +32,7 @@ final class RnnMetrics {
         late = group.counter("lateEvents");
         swaps = group.counter("modelSwaps");
         swapsRefused = group.counter("modelSwapsRefused");
+        modelStateResets = group.counter("modelStateResets");
         stepRows = group.histogram("stepRows", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         engineNanos = group.histogram("engineNanos", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("bundleSize", bundle::size);

@@ -58,13 +58,19 @@ public final class RnnOptions {
             .noDefaultValue()
             .withDescription("Check the model store this often and switch to a newer version when one appears.");
 
+    public static final ConfigOption<Integer> FORECAST_MAX_HORIZON = key("flink-rnn.forecast.max-horizon")
+            .intType()
+            .defaultValue(1000)
+            .withDescription("Most steps a forecast control may ask for; a longer, zero or negative horizon is "
+                    + "rejected with a reason. Each step is one engine step on the operator's thread.");
+
     /** What happens to keys' states when a new model version takes over. */
     public enum SwapPolicy {
         /** Keep every key's states; a version whose states have other shapes is refused. */
         KEEP,
         /** Every key starts from zero state on the new version. */
         RESET,
-        /** Keep states; a version whose states have other shapes fails the job. */
+        /** Keep states; a version whose states have other shapes stops the job, without restarts. */
         FAIL
     }
 

@@ -13,6 +13,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param idleTtl {@code null} to keep idle keys forever
  * @param sessionGap {@code null} for no session gap
  * @param allowedLateness {@code null} for arrival order; else events are ordered by event time
+ * @param forecastMaxHorizon most steps a forecast control may ask for
  */
 public record RnnSettings(
         ModelSource model,
@@ -25,7 +26,8 @@ public record RnnSettings(
         Duration allowedLateness,
         boolean emitStates,
         RnnOptions.SwapPolicy swapPolicy,
-        Duration pollInterval)
+        Duration pollInterval,
+        int forecastMaxHorizon)
         implements Serializable {
 
     public RnnSettings {
@@ -41,6 +43,10 @@ public record RnnSettings(
         requirePositive(RnnOptions.SESSION_GAP.key(), sessionGap);
         requireNonNegative(RnnOptions.ALLOWED_LATENESS.key(), allowedLateness);
         requirePositive(RnnOptions.POLL_INTERVAL.key(), pollInterval);
+        if (forecastMaxHorizon < 1) {
+            throw new IllegalArgumentException(
+                    RnnOptions.FORECAST_MAX_HORIZON.key() + " must be at least 1, got " + forecastMaxHorizon);
+        }
         if (pollInterval != null && !model.inStore()) {
             throw new IllegalArgumentException(RnnOptions.POLL_INTERVAL.key()
                     + " needs a model from a model store, not the file " + model.model());
@@ -59,7 +65,8 @@ public record RnnSettings(
                 config.getOptional(RnnOptions.ALLOWED_LATENESS).orElse(null),
                 config.get(RnnOptions.EMIT_STATES),
                 config.get(RnnOptions.SWAP_POLICY),
-                config.getOptional(RnnOptions.POLL_INTERVAL).orElse(null));
+                config.getOptional(RnnOptions.POLL_INTERVAL).orElse(null),
+                config.get(RnnOptions.FORECAST_MAX_HORIZON));
     }
 
     public static RnnSettings defaults(ModelSource model) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.runtime.event.WatermarkEvent;
@@ -59,7 +60,7 @@ class BundleStateAccessTest {
 
         @Override
         public KeyState live(KeyState state, long nextTimestamp) {
-            return state != null ? state : new KeyState(model.newState(), Long.MIN_VALUE, 0, 0);
+            return state != null ? state : new KeyState(model.newState(), Long.MIN_VALUE, 0);
         }
     }
 
@@ -88,7 +89,11 @@ class BundleStateAccessTest {
 
         assertThat(states.reads).isEqualTo(keys);
         assertThat(states.writes).isEqualTo(keys);
-        assertThat(states.stored.values()).allSatisfy(s -> assertThat(s.events).isPositive());
+        Map<String, Long> lastTimestamps =
+                events.stream().collect(Collectors.toMap(RnnEvent::key, RnnEvent::timestamp, (a, b) -> b));
+        assertThat(states.stored).allSatisfy((key, s) -> assertThat(s.lastTimestamp)
+                .as("last timestamp of %s", key)
+                .isEqualTo(lastTimestamps.get(key)));
         assertMatches(predictions, LSTM_SEQ.expectedRows());
     }
 

@@ -1,5 +1,9 @@
 package io.flinkrnn.operators;
 
+import static io.flinkrnn.operators.ClusterJobs.collect;
+import static io.flinkrnn.operators.ClusterJobs.inference;
+import static io.flinkrnn.operators.ClusterJobs.phase;
+import static io.flinkrnn.operators.ClusterJobs.restoreFrom;
 import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 import static io.flinkrnn.operators.KerasOutputs.events;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +15,6 @@ import io.flinkrnn.operators.store.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,20 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -68,59 +63,11 @@ class RnnInferenceClusterTest {
     }
 
     private StreamExecutionEnvironment env(int parallelism, String backend, Configuration conf) {
-        conf.set(StateBackendOptions.STATE_BACKEND, backend);
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(50));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(parallelism);
-        env.enableCheckpointing(100);
-        return env;
+        return ClusterJobs.env(checkpoints, parallelism, backend, conf);
     }
 
-    private static DataStream<Prediction> inference(StreamExecutionEnvironment env, DataStream<RnnEvent> events) {
+    private static DataStream<Prediction> longInference(DataStream<RnnEvent> events) {
         return inference(RnnInference.forModel(ModelSource.of(LONG.file("h5").orElseThrow())), events);
-    }
-
-    private static DataStream<Prediction> inference(RnnInference inference, DataStream<RnnEvent> events) {
-        return inference
-                .bundle(32, Duration.ofMillis(5))
-                .apply(events.keyBy(RnnEvent::key))
-                .predictions()
-                .uid("flink-rnn");
-    }
-
-    /** Events {@code [from, to)} of one phase; with {@code idle}, the job then waits to be stopped. */
-    private static DataStream<RnnEvent> phase(
-            StreamExecutionEnvironment env, List<RnnEvent> events, int from, int to, int phase, boolean idle) {
-        return env.fromSource(
-                        FixtureEvents.source(events, from, to, 5_000, idle),
-                        WatermarkStrategy.noWatermarks(),
-                        "events-" + phase)
-                .uid("events-" + phase)
-                .setParallelism(1)
-                // Drops the filler; parallelism 1 keeps each key's events in order.
-                .filter(e -> !e.key().isEmpty())
-                .setParallelism(1);
-    }
-
-    private static Configuration restoreFrom(String savepoint) {
-        Configuration restore = new Configuration();
-        if (savepoint != null) {
-            restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            restore.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true);
-        }
-        return restore;
-    }
-
-    private static List<Prediction> collect(DataStream<Prediction> predictions) throws Exception {
-        List<Prediction> out = new ArrayList<>();
-        try (CloseableIterator<Prediction> it = predictions.executeAndCollect("flink-rnn test")) {
-            it.forEachRemaining(out::add);
-        }
-        return out;
     }
 
     @ParameterizedTest(name = "parallelism {0}, {1}")
@@ -133,7 +80,7 @@ class RnnInferenceClusterTest {
                         WatermarkStrategy.noWatermarks(),
                         "events")
                 .setParallelism(1);
-        assertMatches(collect(inference(env, source)), LONG.expectedRows());
+        assertMatches(collect(longInference(source)), LONG.expectedRows());
     }
 
     /** Throws once at each chosen count of outputs seen, replays included, then lets the job through. */
@@ -168,7 +115,7 @@ class RnnInferenceClusterTest {
         FailOnce.FAILED.clear();
         FailOnce.SEEN.set(0);
         var failing =
-                inference(env, source).map(new FailOnce(Set.of(150, 600, 900))).setParallelism(1);
+                longInference(source).map(new FailOnce(Set.of(150, 600, 900))).setParallelism(1);
         List<Prediction> outputs = collect(failing);
         assertThat(FailOnce.FAILED).containsExactlyInAnyOrder(150, 600, 900);
         assertMatches(outputs, LONG.expectedRows());
@@ -186,7 +133,7 @@ class RnnInferenceClusterTest {
             StreamExecutionEnvironment env = env(parallelism[phase], "rocksdb", restoreFrom(savepoint));
             boolean last = phase == 2;
             DataStream<Prediction> predictions =
-                    inference(env, phase(env, events, cuts[phase], cuts[phase + 1], phase, !last));
+                    longInference(phase(env, events, cuts[phase], cuts[phase + 1], phase, !last));
             int expected = cuts[phase + 1] - cuts[phase];
             if (last) {
                 outputs.addAll(collect(predictions));
@@ -257,17 +204,6 @@ class RnnInferenceClusterTest {
     private String runUntilThenStop(
             StreamExecutionEnvironment env, DataStream<Prediction> predictions, int expected, List<Prediction> into)
             throws Exception {
-        CloseableIterator<Prediction> it =
-                predictions.map((MapFunction<Prediction, Prediction>) p -> p).collectAsync();
-        JobClient job = env.executeAsync("flink-rnn savepoint phase");
-        for (int i = 0; i < expected; i++) {
-            assertThat(it.hasNext()).isTrue();
-            into.add(it.next());
-        }
-        String path = job.stopWithSavepoint(
-                        false, checkpoints.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
-                .get(2, TimeUnit.MINUTES);
-        it.close();
-        return path;
+        return ClusterJobs.runUntilThenStop(env, checkpoints, predictions, expected, into);
     }
 }

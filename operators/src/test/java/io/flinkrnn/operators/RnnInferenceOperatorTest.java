@@ -33,15 +33,22 @@ class RnnInferenceOperatorTest {
 
     /** A harness whose TTL clock the tests can move. */
     static final class Harness extends KeyedTwoInputStreamOperatorTestHarness<String, RnnEvent, Control, Prediction> {
+        static final int MAX_PARALLELISM = 128;
+
         Harness(RnnSettings settings) throws Exception {
+            this(settings, 1, 0);
+        }
+
+        /** Subtask {@code subtask} of {@code parallelism}, with 128 key groups. */
+        Harness(RnnSettings settings, int parallelism, int subtask) throws Exception {
             super(
                     new RnnInferenceOperator(settings),
                     RnnEvent::key,
                     c -> c.key() == null ? "" : c.key(),
                     Types.STRING,
-                    128,
-                    1,
-                    0);
+                    MAX_PARALLELISM,
+                    parallelism,
+                    subtask);
         }
 
         void setTtlTime(long millis) {
@@ -177,7 +184,7 @@ class RnnInferenceOperatorTest {
     }
 
     /** Forecast CSV rows are {@code key,t,h,y...}: step h of the forecast taken after the key's event t. */
-    private static void assertForecasts(List<Forecast> forecasts, List<CsvRow> keras, int horizon) {
+    static void assertForecasts(List<Forecast> forecasts, List<CsvRow> keras, int horizon) {
         assertThat(forecasts).hasSize(keras.size() / horizon);
         for (Forecast fc : forecasts) {
             List<CsvRow> rows =

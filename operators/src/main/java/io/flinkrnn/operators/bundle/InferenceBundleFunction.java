@@ -106,7 +106,6 @@ public final class InferenceBundleFunction {
             RnnEvent event = round.get(i);
             KeyState state = rowStates[i];
             state.lastTimestamp = event.timestamp();
-            state.events++;
             if (emitted[i]) {
                 outputsCounter.inc();
                 float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;
