@@ -12,13 +12,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Writes a dead letter as {@code {"stage", "reason", "key", "ts", "origin", "payload"}}. The
  * original bytes go into {@code payload} as text when they are UTF-8, else into {@code
  * payload_base64}, so that no byte of a bad record is lost.
+ *
+ * <p>The record timestamp is never the event's {@code ts}, which is often what is wrong with it: it
+ * is the input record's Kafka timestamp where the job still has it and Kafka takes it (unless {@code
+ * processing-time} is asked for), else the time of writing.
  */
 final class DeadLetterRecords implements KafkaRecordSerializationSchema<DeadLetter> {
 
     private final String topic;
+    private final OutputTimestamp timestamps;
 
-    DeadLetterRecords(String topic) {
+    DeadLetterRecords(String topic, OutputTimestamp timestamps) {
         this.topic = topic;
+        this.timestamps = timestamps;
     }
 
     @Override
@@ -38,8 +44,16 @@ final class DeadLetterRecords implements KafkaRecordSerializationSchema<DeadLett
             }
         }
         byte[] key = d.key() == null ? null : d.key().getBytes(StandardCharsets.UTF_8);
-        return new ProducerRecord<>(
-                topic, null, PredictionRecords.kafkaTimestamp(timestamp), key, PredictionRecords.bytes(json));
+        return new ProducerRecord<>(topic, null, recordTimestamp(d), key, PredictionRecords.bytes(json));
+    }
+
+    /** The input record's timestamp, or {@code null} for the producer's clock. */
+    private Long recordTimestamp(DeadLetter d) {
+        if (timestamps == OutputTimestamp.PROCESSING_TIME) {
+            return null;
+        }
+        Long source = OutputTimestamp.source(d.sourceTimestamp());
+        return OutputTimestamp.refusal(source, System.currentTimeMillis()) == null ? source : null;
     }
 
     private static String utf8(byte[] bytes) {

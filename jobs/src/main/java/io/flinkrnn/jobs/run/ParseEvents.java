@@ -9,7 +9,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Turns Kafka records into events. A record that does not parse, or whose features the model cannot
  * take, goes to {@link #DEAD_LETTERS} with its original bytes, here, where those bytes are still
- * at hand; the job never fails on input.
+ * at hand; the job never fails on input. Each event keeps its record's Kafka timestamp, which its
+ * prediction may carry on ({@link OutputTimestamp#INPUT_RECORD}).
  */
 final class ParseEvents extends ProcessFunction<KafkaPayload, RnnEvent> {
 
@@ -27,7 +28,8 @@ final class ParseEvents extends ProcessFunction<KafkaPayload, RnnEvent> {
     public void processElement(KafkaPayload record, Context ctx, Collector<RnnEvent> out) {
         RnnEvent event;
         try {
-            event = format.parse(record.value());
+            RnnEvent parsed = format.parse(record.value());
+            event = new RnnEvent(parsed.key(), parsed.timestamp(), parsed.features(), record.timestamp());
         } catch (EventFormat.BadEvent e) {
             ctx.output(DEAD_LETTERS, DeadLetter.unparsed(record, e.getMessage()));
             return;

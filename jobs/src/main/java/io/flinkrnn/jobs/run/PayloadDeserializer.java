@@ -16,7 +16,7 @@ final class PayloadDeserializer implements KafkaRecordDeserializationSchema<Kafk
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<KafkaPayload> out) {
         byte[] value = record.value() == null ? EMPTY : record.value();
-        out.collect(new KafkaPayload(record.topic(), record.partition(), record.offset(), value));
+        out.collect(new KafkaPayload(record.topic(), record.partition(), record.offset(), record.timestamp(), value));
     }
 
     @Override

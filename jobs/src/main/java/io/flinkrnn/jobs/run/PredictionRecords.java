@@ -12,16 +12,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Writes a prediction as {@code {"key": "...", "ts": 123, "y": [..], "model_version": "..."}} (and
  * {@code "states"} when the job emits them), keyed by the event key so each key stays in one
- * partition of the output topic, in order.
+ * partition of the output topic, in order, with the record timestamp {@link OutputTimestamp} picks.
+ *
+ * <p>A prediction whose record timestamp Kafka would refuse goes to the dead-letter topic instead,
+ * with the reason and the prediction as payload, in the same transaction: a refused record would fail
+ * the sink, and the replay after the restart would fail it again.
  */
 final class PredictionRecords implements KafkaRecordSerializationSchema<Prediction> {
 
     static final JsonMapper JSON = new JsonMapper();
 
     private final String topic;
+    private final OutputTimestamp timestamps;
+    private final DeadLetterRecords deadLetters;
 
-    PredictionRecords(String topic) {
+    PredictionRecords(String topic, OutputTimestamp timestamps, DeadLetterRecords deadLetters) {
         this.topic = topic;
+        this.timestamps = timestamps;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -34,13 +42,16 @@ final class PredictionRecords implements KafkaRecordSerializationSchema<Predicti
         if (p.states() != null) {
             floats(json.putArray("states"), p.states());
         }
+        Long recordTimestamp = timestamps.of(p);
+        String refusal = OutputTimestamp.refusal(recordTimestamp, System.currentTimeMillis());
+        if (refusal != null) {
+            String reason = "Kafka would refuse the record timestamp " + recordTimestamp + " (" + refusal + ") that "
+                    + RunOptions.OUTPUT_TIMESTAMP.key() + ": " + timestamps.value()
+                    + " gives; 'event' needs ts in epoch milliseconds";
+            return deadLetters.serialize(DeadLetter.unwritable(p, reason, bytes(json)), context, null);
+        }
         return new ProducerRecord<>(
-                topic, null, kafkaTimestamp(timestamp), p.key().getBytes(StandardCharsets.UTF_8), bytes(json));
-    }
-
-    /** The input record's Kafka timestamp; none (Kafka then stamps the record) when Flink has none. */
-    static Long kafkaTimestamp(Long timestamp) {
-        return timestamp == null || timestamp < 0 ? null : timestamp;
+                topic, null, recordTimestamp, p.key().getBytes(StandardCharsets.UTF_8), bytes(json));
     }
 
     /** float32 values are written as floats, so they read back bit for bit. */

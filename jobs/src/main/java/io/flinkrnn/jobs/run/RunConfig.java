@@ -132,6 +132,7 @@ public final class RunConfig {
         }
         format();
         startingOffsets();
+        outputTimestamp();
         // Typed getters throw one-line errors for values of the wrong type now, not on the cluster.
         config.get(RnnOptions.BUNDLE_MAX_EVENTS);
         config.get(RnnOptions.BUNDLE_MAX_DELAY);
@@ -160,6 +161,10 @@ public final class RunConfig {
 
     public EventFormat format() {
         return EventFormat.named(config.get(RunOptions.FORMAT));
+    }
+
+    public OutputTimestamp outputTimestamp() {
+        return OutputTimestamp.named(config.get(RunOptions.OUTPUT_TIMESTAMP));
     }
 
     public StartingOffsets startingOffsets() {
