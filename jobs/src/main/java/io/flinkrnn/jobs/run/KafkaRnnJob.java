@@ -88,7 +88,10 @@ public final class KafkaRnnJob {
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
                         .setRecordSerializer(new PredictionRecords(
-                                config.get(RunOptions.OUTPUT_TOPIC), config.outputTimestamp(), deadLetters))
+                                config.get(RunOptions.OUTPUT_TOPIC),
+                                config.outputTimestamp(),
+                                deadLetters,
+                                config.maxRequestSize()))
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-predictions")
                         .build())

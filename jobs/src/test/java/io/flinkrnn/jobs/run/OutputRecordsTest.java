@@ -7,6 +7,7 @@ import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +25,7 @@ class OutputRecordsTest {
     private static final long[] TS = {17, NOW / 1000, NOW * 1000};
 
     private static PredictionRecords predictions(OutputTimestamp t) {
-        return new PredictionRecords("predictions", t, new DeadLetterRecords("dead-letters", t));
+        return new PredictionRecords("predictions", t, new DeadLetterRecords("dead-letters", t), 1024 * 1024);
     }
 
     private static Prediction prediction(long ts, long source) {
@@ -87,6 +88,28 @@ class OutputRecordsTest {
         assertThat(prediction.get("key").asText()).isEqualTo("sensor-1");
         assertThat(prediction.get("ts").asLong()).isEqualTo(ts);
         assertThat(prediction.get("y").get(0).floatValue()).isEqualTo(0.25f);
+    }
+
+    @Test
+    void aPredictionLargerThanTheProducerTakesIsADeadLetter() throws IOException {
+        float[] states = new float[600];
+        Arrays.fill(states, -0.123456789f);
+        Prediction p = new Prediction("sensor-1", 17, new float[] {0.25f}, "v1", states, NOW - 5);
+        var records = new PredictionRecords(
+                "predictions",
+                OutputTimestamp.INPUT_RECORD,
+                new DeadLetterRecords("dead-letters", OutputTimestamp.INPUT_RECORD),
+                8 * 1024);
+        ProducerRecord<byte[], byte[]> r = records.serialize(p, null, null);
+        assertThat(r.topic()).isEqualTo("dead-letters");
+        JsonNode letter = json(r);
+        assertThat(letter.get("stage").asText()).isEqualTo("output");
+        assertThat(letter.get("reason").asText())
+                .matches("the prediction is \\d+ bytes, more than the producer's max.request.size \\(8192\\) takes");
+        assertThat(KafkaTopics.JSON.readTree(letter.get("payload").asText()).get("states"))
+                .hasSize(600);
+        Prediction small = new Prediction("sensor-1", 17, new float[] {0.25f}, "v1", new float[10], NOW - 5);
+        assertThat(records.serialize(small, null, null).topic()).isEqualTo("predictions");
     }
 
     @Test
