@@ -41,6 +41,7 @@ public final class BenchCli implements Runnable {
         if (VectorModule.shouldRelaunch("FLINK_RNN_BENCH_NO_RELAUNCH")) {
             System.exit(VectorModule.relaunch(BenchCli.class, jvmFlags(), args));
         }
+        VectorModule.exitWithLauncher();
         System.exit(new CommandLine(new BenchCli()).execute(args));
     }
 

@@ -17,7 +17,7 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Every event crosses the keyBy, so its serializer runs twice per event: written directly (key,
- * timestamp, feature count, the features as one bulk copy) instead of through Flink's reflective
+ * timestamp, source timestamp, feature count, the features as one bulk copy) instead of through Flink's reflective
  * record serializer and a call per float. A null key or features (rejected later, never keyed) are
  * kept as such: a feature count of -1 means null.
  */
@@ -45,7 +45,8 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
         return new RnnEvent(
                 from.key(),
                 from.timestamp(),
-                from.features() == null ? null : from.features().clone());
+                from.features() == null ? null : from.features().clone(),
+                from.sourceTimestamp());
     }
 
     @Override
@@ -62,6 +63,7 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
     public void serialize(RnnEvent event, DataOutputView out) throws IOException {
         StringSerializer.INSTANCE.serialize(event.key(), out);
         out.writeLong(event.timestamp());
+        out.writeLong(event.sourceTimestamp());
         float[] features = event.features();
         out.writeInt(features == null ? -1 : features.length);
         if (features != null) {
@@ -73,8 +75,9 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
     public RnnEvent deserialize(DataInputView in) throws IOException {
         String key = StringSerializer.INSTANCE.deserialize(in);
         long timestamp = in.readLong();
+        long sourceTimestamp = in.readLong();
         int n = in.readInt();
-        return new RnnEvent(key, timestamp, n < 0 ? null : FloatBytes.read(in, n));
+        return new RnnEvent(key, timestamp, n < 0 ? null : FloatBytes.read(in, n), sourceTimestamp);
     }
 
     @Override

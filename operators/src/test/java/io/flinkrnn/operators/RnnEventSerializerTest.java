@@ -21,10 +21,11 @@ class RnnEventSerializerTest {
     @Test
     void eventsRoundTripExactly() throws IOException {
         float[] features = {1.5f, -0f, Float.MIN_VALUE, 3.4e38f, Float.NaN};
-        RnnEvent back = roundTrip(new RnnEvent("sensor-é-7", 1_700_000_000_123L, features));
+        RnnEvent back = roundTrip(new RnnEvent("sensor-é-7", 1_700_000_000_123L, features, 1_764_000_000_456L));
         assertThat(back.key()).isEqualTo("sensor-é-7");
         assertThat(back.timestamp()).isEqualTo(1_700_000_000_123L);
         assertThat(back.features()).containsExactly(features);
+        assertThat(back.sourceTimestamp()).isEqualTo(1_764_000_000_456L);
     }
 
     @Test

@@ -44,6 +44,7 @@ public final class FlinkRnnCli implements Runnable {
         if (VectorModule.shouldRelaunch("FLINK_RNN_NO_RELAUNCH")) {
             System.exit(VectorModule.relaunch(FlinkRnnCli.class, JVM_FLAGS, args));
         }
+        VectorModule.exitWithLauncher();
         System.exit(commandLine().execute(args));
     }
 

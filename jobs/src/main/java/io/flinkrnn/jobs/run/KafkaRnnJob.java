@@ -24,7 +24,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The Kafka job: events topic → parse → keyBy(key) → {@link RnnInference} → predictions topic, with
- * a dead-letter topic for everything that changed no state. Both sinks are exactly-once: their
+ * a dead-letter topic for everything that changed no state, and for predictions whose record
+ * timestamp Kafka would refuse ({@link OutputTimestamp}). Both sinks are exactly-once: their
  * Kafka transactions commit when a checkpoint completes, so a consumer reading with {@code
  * isolation.level=read_committed} sees every output once, across failures and restarts.
  *
@@ -80,11 +81,17 @@ public final class KafkaRnnJob {
                 RnnInference.forModel(model).configure(flink).apply(ordered.keyBy(RnnEvent::key));
         result.predictions().uid("flink-rnn");
 
+        DeadLetterRecords deadLetters =
+                new DeadLetterRecords(config.get(RunOptions.DEAD_LETTER_TOPIC), config.outputTimestamp());
         result.predictions()
                 .sinkTo(KafkaSink.<Prediction>builder()
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
-                        .setRecordSerializer(new PredictionRecords(config.get(RunOptions.OUTPUT_TOPIC)))
+                        .setRecordSerializer(new PredictionRecords(
+                                config.get(RunOptions.OUTPUT_TOPIC),
+                                config.outputTimestamp(),
+                                deadLetters,
+                                config.maxRequestSize()))
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-predictions")
                         .build())
@@ -98,7 +105,7 @@ public final class KafkaRnnJob {
                 .sinkTo(KafkaSink.<DeadLetter>builder()
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
-                        .setRecordSerializer(new DeadLetterRecords(config.get(RunOptions.DEAD_LETTER_TOPIC)))
+                        .setRecordSerializer(deadLetters)
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-dead-letters")
                         .build())

@@ -11,12 +11,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class PayloadDeserializer implements KafkaRecordDeserializationSchema<KafkaPayload> {
 
-    private static final byte[] EMPTY = new byte[0];
-
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<KafkaPayload> out) {
-        byte[] value = record.value() == null ? EMPTY : record.value();
-        out.collect(new KafkaPayload(record.topic(), record.partition(), record.offset(), value));
+        // A tombstone's null value stays null, so that its dead letter can say what it is.
+        out.collect(new KafkaPayload(
+                record.topic(), record.partition(), record.offset(), record.timestamp(), record.value()));
     }
 
     @Override

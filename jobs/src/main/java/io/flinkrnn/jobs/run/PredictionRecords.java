@@ -7,21 +7,37 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkrnn.operators.Prediction;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes a prediction as {@code {"key": "...", "ts": 123, "y": [..], "model_version": "..."}} (and
  * {@code "states"} when the job emits them), keyed by the event key so each key stays in one
- * partition of the output topic, in order.
+ * partition of the output topic, in order, with the record timestamp {@link OutputTimestamp} picks.
+ *
+ * <p>A prediction Kafka would refuse, for its record timestamp or for its size (emitted states of a
+ * large model can outgrow {@code max.request.size}), goes to the dead-letter topic instead, with the
+ * reason and the prediction as payload, in the same transaction: a refused record would fail the
+ * sink, and the replay after the restart would fail it again.
  */
 final class PredictionRecords implements KafkaRecordSerializationSchema<Prediction> {
 
     static final JsonMapper JSON = new JsonMapper();
 
-    private final String topic;
+    /** Room for Kafka's record batch and record headers around a record's key and value. */
+    private static final int RECORD_OVERHEAD = 1024;
 
-    PredictionRecords(String topic) {
+    private final String topic;
+    private final OutputTimestamp timestamps;
+    private final DeadLetterRecords deadLetters;
+    private final int maxRecordBytes;
+
+    /** {@code maxRecordBytes}: the sink producer's {@code max.request.size}. */
+    PredictionRecords(String topic, OutputTimestamp timestamps, DeadLetterRecords deadLetters, int maxRecordBytes) {
         this.topic = topic;
+        this.timestamps = timestamps;
+        this.deadLetters = deadLetters;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     @Override
@@ -34,13 +50,29 @@ final class PredictionRecords implements KafkaRecordSerializationSchema<Predicti
         if (p.states() != null) {
             floats(json.putArray("states"), p.states());
         }
-        return new ProducerRecord<>(
-                topic, null, kafkaTimestamp(timestamp), p.key().getBytes(StandardCharsets.UTF_8), bytes(json));
+        Long recordTimestamp = timestamps.of(p);
+        byte[] key = p.key().getBytes(StandardCharsets.UTF_8);
+        byte[] value = bytes(json);
+        String refusal = refusal(recordTimestamp, key.length + value.length);
+        if (refusal != null) {
+            return deadLetters.serialize(DeadLetter.unwritable(p, refusal, value), context, null);
+        }
+        return new ProducerRecord<>(topic, null, recordTimestamp, key, value);
     }
 
-    /** The input record's Kafka timestamp; none (Kafka then stamps the record) when Flink has none. */
-    static Long kafkaTimestamp(Long timestamp) {
-        return timestamp == null || timestamp < 0 ? null : timestamp;
+    /** Why Kafka would refuse this record, or {@code null} when it takes it. */
+    private String refusal(Long recordTimestamp, int bytes) {
+        String timestampRefusal = OutputTimestamp.refusal(recordTimestamp, System.currentTimeMillis());
+        if (timestampRefusal != null) {
+            return "Kafka would refuse the record timestamp " + recordTimestamp + " (" + timestampRefusal + ") that "
+                    + RunOptions.OUTPUT_TIMESTAMP.key() + ": " + timestamps.value()
+                    + " gives; 'event' needs ts in epoch milliseconds";
+        }
+        if (bytes > maxRecordBytes - RECORD_OVERHEAD) {
+            return "the prediction is " + bytes + " bytes, more than the producer's "
+                    + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " (" + maxRecordBytes + ") takes";
+        }
+        return null;
     }
 
     /** float32 values are written as floats, so they read back bit for bit. */

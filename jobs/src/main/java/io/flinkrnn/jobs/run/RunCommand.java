@@ -87,6 +87,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "[flink-rnn.kafka.transactional-id-prefix] Unique per job.")
     String transactionalIdPrefix;
 
+    @Option(
+            names = "--output-timestamp",
+            description = "[flink-rnn.kafka.output-timestamp] Kafka timestamp of the predictions: input-record,"
+                    + " processing-time or event (ts in epoch ms). Default input-record.")
+    String outputTimestamp;
+
     @Option(names = "--format", description = "[flink-rnn.input.format] json or csv. Default json.")
     String format;
 
@@ -146,6 +152,7 @@ public final class RunCommand implements Callable<Integer> {
         put(settings, RunOptions.GROUP_ID, groupId);
         put(settings, RunOptions.STARTING_OFFSETS, startingOffsets);
         put(settings, RunOptions.TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+        put(settings, RunOptions.OUTPUT_TIMESTAMP, outputTimestamp);
         put(settings, RunOptions.FORMAT, format);
         put(settings, RnnOptions.BUNDLE_MAX_EVENTS, bundleSize);
         put(settings, RnnOptions.BUNDLE_MAX_DELAY, bundleDelay);

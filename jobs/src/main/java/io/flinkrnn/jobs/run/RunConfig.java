@@ -15,6 +15,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The validated settings of the Kafka job: one Flink {@link Configuration} holding the job's, the
@@ -22,6 +23,9 @@ import org.apache.flink.core.execution.CheckpointingMode;
  * {@link RocksDbDefaults}, incremental checkpoints kept on cancellation) filled in. Every problem is one line naming the key, found before anything runs.
  */
 public final class RunConfig {
+
+    /** Kafka's default {@code max.request.size}, 1 MB. */
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
 
     private final Configuration config;
 
@@ -132,9 +136,23 @@ public final class RunConfig {
         }
         format();
         startingOffsets();
+        outputTimestamp();
+        requireRoomForDeadLetters();
         // Typed getters throw one-line errors for values of the wrong type now, not on the cluster.
         config.get(RnnOptions.BUNDLE_MAX_EVENTS);
         config.get(RnnOptions.BUNDLE_MAX_DELAY);
+    }
+
+    /** Dead letters carry up to 64 KB of key and of original bytes, JSON-escaped: they need Kafka's default request size. */
+    private void requireRoomForDeadLetters() {
+        int size = maxRequestSize();
+        if (size < DEFAULT_MAX_REQUEST_SIZE) {
+            throw new IllegalArgumentException(RunOptions.KAFKA_PROPERTIES_PREFIX
+                    + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " (" + size + ") must be at least "
+                    + DEFAULT_MAX_REQUEST_SIZE
+                    + ": a dead letter may carry 64 KB of key and 64 KB of the original record,"
+                    + " JSON-escaped");
+        }
     }
 
     /** The whole configuration, for {@code StreamExecutionEnvironment.getExecutionEnvironment}. */
@@ -162,6 +180,10 @@ public final class RunConfig {
         return EventFormat.named(config.get(RunOptions.FORMAT));
     }
 
+    public OutputTimestamp outputTimestamp() {
+        return OutputTimestamp.named(config.get(RunOptions.OUTPUT_TIMESTAMP));
+    }
+
     public StartingOffsets startingOffsets() {
         return StartingOffsets.named(config.get(RunOptions.STARTING_OFFSETS));
     }
@@ -172,6 +194,20 @@ public final class RunConfig {
 
     public Duration transactionTimeout() {
         return config.get(RunOptions.TRANSACTION_TIMEOUT);
+    }
+
+    /** The sinks' {@code max.request.size}: the largest record Kafka's producer sends. */
+    public int maxRequestSize() {
+        String set = kafkaProperties().getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (set == null) {
+            return DEFAULT_MAX_REQUEST_SIZE;
+        }
+        try {
+            return Integer.parseInt(set.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(RunOptions.KAFKA_PROPERTIES_PREFIX
+                    + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " is not a number of bytes: '" + set + "'");
+        }
     }
 
     /** The {@code flink-rnn.kafka.properties.*} entries, without the prefix. */

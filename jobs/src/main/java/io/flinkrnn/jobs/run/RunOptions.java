@@ -85,6 +85,13 @@ public final class RunOptions {
             .withDescription("Kafka transaction timeout of the sinks: longer than a checkpoint interval plus a "
                     + "restart, at most the broker's transaction.max.timeout.ms (15 min by default).");
 
+    public static final ConfigOption<String> OUTPUT_TIMESTAMP = key("flink-rnn.kafka.output-timestamp")
+            .stringType()
+            .defaultValue("input-record")
+            .withDescription("Kafka record timestamp of the predictions: input-record (the event's Kafka record's),"
+                    + " processing-time, or event (the event's ts, which must be epoch milliseconds). The payload"
+                    + " keeps ts either way.");
+
     public static final ConfigOption<String> FORMAT = key("flink-rnn.input.format")
             .stringType()
             .defaultValue("json")

@@ -16,6 +16,8 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -40,6 +42,11 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     static KafkaBroker start(Path dir) throws Exception {
+        return start(dir, Map.of());
+    }
+
+    /** A broker with {@code overrides} on top of the settings below (e.g. a short retention check). */
+    static KafkaBroker start(Path dir, Map<String, String> overrides) throws Exception {
         Path logs = Files.createDirectories(dir.resolve("kafka-logs"));
         int brokerPort = freePort();
         int controllerPort = freePort();
@@ -60,6 +67,7 @@ final class KafkaBroker implements AutoCloseable {
         p.put("transaction.state.log.num.partitions", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
+        p.putAll(overrides);
         KafkaConfig config = new KafkaConfig(p, false);
 
         new Formatter()
@@ -83,10 +91,25 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     void createTopic(String name, int partitions) throws Exception {
+        createTopic(name, partitions, Map.of());
+    }
+
+    void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The first offset partition 0 of {@code topic} still holds: above 0 once retention deleted records. */
+    long logStartOffset(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            return admin.listOffsets(Map.of(partition, OffsetSpec.earliest()))
+                    .partitionResult(partition)
+                    .get(30, TimeUnit.SECONDS)
+                    .offset();
         }
     }
 

@@ -67,6 +67,7 @@ final class KafkaTopics {
     static final class Reader implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final Map<String, List<JsonNode>> byTopic;
+        private final Map<String, List<Long>> timestampsByTopic = new java.util.HashMap<>();
 
         Reader(String bootstrap, Map<String, Integer> topicPartitions) {
             Properties p = new Properties();
@@ -84,7 +85,10 @@ final class KafkaTopics {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             byTopic = new java.util.HashMap<>();
-            topicPartitions.keySet().forEach(t -> byTopic.put(t, new ArrayList<>()));
+            topicPartitions.keySet().forEach(t -> {
+                byTopic.put(t, new ArrayList<>());
+                timestampsByTopic.put(t, new ArrayList<>());
+            });
         }
 
         /** Polls until {@code topic} holds at least {@code count} records or the timeout passes. */
@@ -110,11 +114,17 @@ final class KafkaTopics {
             return byTopic.get(topic);
         }
 
+        /** The Kafka record timestamps of {@link #records}, in the same order. */
+        List<Long> timestamps(String topic) {
+            return timestampsByTopic.get(topic);
+        }
+
         private int poll(Duration timeout) {
             int n = 0;
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
                 try {
                     byTopic.get(r.topic()).add(JSON.readTree(r.value()));
+                    timestampsByTopic.get(r.topic()).add(r.timestamp());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -56,6 +56,10 @@ class RunConfigTest {
         assertThat(run.flink().get(PipelineOptions.OBJECT_REUSE)).isTrue();
         assertThat(run.format()).isEqualTo(EventFormat.JSON);
         assertThat(run.startingOffsets()).isEqualTo(StartingOffsets.COMMITTED);
+        assertThat(run.outputTimestamp()).isEqualTo(OutputTimestamp.INPUT_RECORD);
+        assertThat(RunConfig.of(with("flink-rnn.kafka.output-timestamp", "processing-time"))
+                        .outputTimestamp())
+                .isEqualTo(OutputTimestamp.PROCESSING_TIME);
         assertThat(run.model().version()).isEqualTo("model.keras");
     }
 
@@ -142,6 +146,13 @@ class RunConfigTest {
                 .hasMessage("flink-rnn.input.format is json or csv; got 'avro'");
         assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.starting-offsets", "newest")))
                 .hasMessage("flink-rnn.kafka.starting-offsets is earliest, latest or committed; got 'newest'");
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.properties.max.request.size", "65536")))
+                .hasMessage("flink-rnn.kafka.properties.max.request.size (65536) must be at least 1048576: a dead"
+                        + " letter may carry 64 KB of key and 64 KB of the original record, JSON-escaped");
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.properties.max.request.size", "1 MB")))
+                .hasMessage("flink-rnn.kafka.properties.max.request.size is not a number of bytes: '1 MB'");
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.output-timestamp", "ts")))
+                .hasMessage("flink-rnn.kafka.output-timestamp is input-record, processing-time or event; got 'ts'");
         assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.bundle.max-events", "many")))
                 .hasMessageContaining("flink-rnn.bundle.max-events");
     }

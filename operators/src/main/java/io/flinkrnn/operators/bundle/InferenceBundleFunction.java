@@ -109,7 +109,8 @@ public final class InferenceBundleFunction {
             if (emitted[i]) {
                 outputsCounter.inc();
                 float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;
-                Prediction p = new Prediction(event.key(), event.timestamp(), outputs[i].clone(), version, exported);
+                Prediction p = new Prediction(
+                        event.key(), event.timestamp(), outputs[i].clone(), version, exported, event.sourceTimestamp());
                 out.collect(new StreamRecord<>(p, event.timestamp()));
             }
             rowStates[i] = null;
