@@ -11,28 +11,53 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Every event crosses the keyBy, so its serializer runs twice per event: written directly (key,
- * timestamp, source timestamp, feature count, the features as one bulk copy) instead of through Flink's reflective
- * record serializer and a call per float. A null key or features (rejected later, never keyed) are
- * kept as such: a feature count of -1 means null.
+ * timestamp, source timestamp, feature count, the features as one bulk copy) instead of through
+ * Flink's reflective record serializer and a call per float. A null key or features (rejected
+ * later, never keyed) are kept as such: a feature count of -1 means null.
+ *
+ * <p>Layouts, recorded by {@link Snapshot} (an event-time buffer holds events in state) and read
+ * back by a serializer of the same layout:
+ *
+ * <ol>
+ *   <li>key, timestamp, feature count, features;
+ *   <li>key, timestamp, the source record's timestamp, feature count, features.
+ * </ol>
+ *
+ * A change of the bytes is a new layout: add it here and bump {@link #LAYOUT}.
  */
-public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> {
+public final class RnnEventSerializer extends TypeSerializer<RnnEvent> {
 
     private static final long serialVersionUID = 1L;
 
-    /** The event layout this build writes ({@link Snapshot}). */
-    public static final int LAYOUT = 1;
+    /** The event layout this build writes. */
+    public static final int LAYOUT = 2;
 
-    public static final RnnEventSerializer INSTANCE = new RnnEventSerializer();
+    public static final RnnEventSerializer INSTANCE = new RnnEventSerializer(LAYOUT);
+
+    private final int layout;
+
+    private RnnEventSerializer(int layout) {
+        this.layout = layout;
+    }
+
+    /** A serializer of {@code layout}, which restores events written in it. */
+    static RnnEventSerializer ofLayout(int layout) {
+        return layout == LAYOUT ? INSTANCE : new RnnEventSerializer(layout);
+    }
 
     @Override
     public boolean isImmutableType() {
         return false;
+    }
+
+    @Override
+    public TypeSerializer<RnnEvent> duplicate() {
+        return this;
     }
 
     @Override
@@ -63,7 +88,9 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
     public void serialize(RnnEvent event, DataOutputView out) throws IOException {
         StringSerializer.INSTANCE.serialize(event.key(), out);
         out.writeLong(event.timestamp());
-        out.writeLong(event.sourceTimestamp());
+        if (layout >= 2) {
+            out.writeLong(event.sourceTimestamp());
+        }
         float[] features = event.features();
         out.writeInt(features == null ? -1 : features.length);
         if (features != null) {
@@ -75,7 +102,7 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
     public RnnEvent deserialize(DataInputView in) throws IOException {
         String key = StringSerializer.INSTANCE.deserialize(in);
         long timestamp = in.readLong();
-        long sourceTimestamp = in.readLong();
+        long sourceTimestamp = layout >= 2 ? in.readLong() : RnnEvent.NO_SOURCE_TIMESTAMP;
         int n = in.readInt();
         return new RnnEvent(key, timestamp, n < 0 ? null : FloatBytes.read(in, n), sourceTimestamp);
     }
@@ -91,25 +118,35 @@ public final class RnnEventSerializer extends TypeSerializerSingleton<RnnEvent> 
     }
 
     @Override
-    public TypeSerializerSnapshot<RnnEvent> snapshotConfiguration() {
-        return new Snapshot();
+    public boolean equals(Object o) {
+        return o instanceof RnnEventSerializer other && other.layout == layout;
     }
 
-    /**
-     * Records the event layout (an event-time buffer holds events in state). Layouts: 1 = key,
-     * timestamp, feature count, features. A change of the bytes is a new layout: bump {@link #LAYOUT}
-     * and let {@link Snapshot#serializer} return a reader of each older one.
-     */
+    @Override
+    public int hashCode() {
+        return layout;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<RnnEvent> snapshotConfiguration() {
+        return new Snapshot(layout);
+    }
+
+    /** Records the layout; restores events of every older layout by rewriting them in the current one. */
     public static final class Snapshot extends LayoutSnapshot<RnnEvent> {
 
         /** For Flink, which reads the layout from the checkpoint. */
         public Snapshot() {
-            super("flink-rnn event", LAYOUT, LAYOUT);
+            this(LAYOUT);
+        }
+
+        Snapshot(int layout) {
+            super("flink-rnn event", LAYOUT, layout);
         }
 
         @Override
         protected TypeSerializer<RnnEvent> serializer(int layout) {
-            return INSTANCE;
+            return ofLayout(layout);
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
@@ -74,15 +75,33 @@ class LayoutSnapshotTest {
                         + ", written by a newer flink-rnn; this build reads layouts 1 to " + KeyStateSerializer.LAYOUT);
     }
 
+    /** Event-time buffers of builds before events carried their source record's timestamp. */
     @Test
-    void eventsOfTheUnnumberedSnapshotAreLayoutOneAsIs() throws IOException {
+    void layoutOneEventsMigrateWithoutASourceTimestamp() throws IOException {
         TypeSerializerSnapshot<RnnEvent> restored = unnumbered(RnnEventSerializer.Snapshot.class);
         assertThat(((LayoutSnapshot<RnnEvent>) restored).layout()).isEqualTo(1);
-        assertThat(resolve(RnnEventSerializer.INSTANCE, restored).isCompatibleAsIs())
+        assertThat(resolve(RnnEventSerializer.INSTANCE, restored).isCompatibleAfterMigration())
                 .isTrue();
         assertThat(resolve(RnnEventSerializer.INSTANCE, reread(RnnEventSerializer.INSTANCE.snapshotConfiguration()))
                         .isCompatibleAsIs())
                 .isTrue();
+
+        DataOutputSerializer old = new DataOutputSerializer(64);
+        StringSerializer.INSTANCE.serialize("sensor-7", old);
+        old.writeLong(1_700_000_000_123L); // ts
+        old.writeInt(2);
+        ByteBuffer floats = ByteBuffer.allocate(2 * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        floats.asFloatBuffer().put(new float[] {0.5f, -2f});
+        old.write(floats.array());
+        RnnEvent event = restored.restoreSerializer().deserialize(new DataInputDeserializer(old.getCopyOfBuffer()));
+        assertThat(event.key()).isEqualTo("sensor-7");
+        assertThat(event.timestamp()).isEqualTo(1_700_000_000_123L);
+        assertThat(event.sourceTimestamp()).isEqualTo(RnnEvent.NO_SOURCE_TIMESTAMP);
+        assertThat(event.features()).containsExactly(0.5f, -2f);
+
+        DataOutputSerializer migrated = new DataOutputSerializer(64);
+        RnnEventSerializer.INSTANCE.serialize(event, migrated);
+        assertThat(migrated.length()).isEqualTo(old.length() + Long.BYTES);
     }
 
     private static <T> TypeSerializerSchemaCompatibility<T> resolve(
