@@ -56,7 +56,7 @@ class DemoCommandTest {
     /**
      * With 8081 taken (held here, or by someone else), the demo says so in one line, serves Flink's
      * web UI on another port, prints that URL before anything else, and its REST API lists the job
-     * while it runs.
+     * while it runs; with --prometheus-port the operator's metrics are there to scrape.
      */
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -65,10 +65,19 @@ class DemoCommandTest {
         CommandLine cli = FlinkRnnCli.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(new StringWriter(), true));
+        int prometheus = freePort();
         try (ServerSocket held = holdIfFree(8081)) {
-            // 25 s of events at 2,000 a second: the job is still running while the test looks at it.
-            CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(
-                    () -> cli.execute("demo", "--keys", "10", "--events", "50000", "--rate", "2000"));
+            // 15 s of events at 2,000 a second: the job is still running while the test looks at it.
+            CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> cli.execute(
+                    "demo",
+                    "--keys",
+                    "10",
+                    "--events",
+                    "30000",
+                    "--rate",
+                    "2000",
+                    "--prometheus-port",
+                    String.valueOf(prometheus)));
 
             Matcher url = awaitMatch(out, Pattern.compile("Flink web UI: (http://localhost:(\\d+))"), demo);
             String text = out.toString();
@@ -80,7 +89,18 @@ class DemoCommandTest {
             JsonNode running = awaitRunningJob(http, url.group(1), demo);
             assertThat(running.path("name").asText()).isEqualTo("flink-rnn demo");
             assertThat(get(http, url.group(1) + "/")).contains("<title>Apache Flink Web Dashboard</title>");
+            String scrape = awaitScrape(
+                    http, "http://localhost:" + prometheus + "/metrics", "flinkrnn_model_version_modelInfo{");
+            assertThat(scrape)
+                    .contains("flink_taskmanager_job_task_operator_flinkrnn_events{")
+                    .contains("flink_taskmanager_job_task_operator_flinkrnn_model_version_modelInfo{");
             assertThat(demo.get(2, TimeUnit.MINUTES)).isZero();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 
@@ -131,6 +151,17 @@ class DemoCommandTest {
             Thread.sleep(200);
         }
         throw new AssertionError("no RUNNING job in " + base + "/jobs/overview within 60 s; last answer: " + last);
+    }
+
+    /** Scrapes {@code url} until it holds {@code metric}: the operators register theirs once the tasks run. */
+    private static String awaitScrape(HttpClient http, String url, String metric) throws Exception {
+        String last = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && !last.contains(metric)) {
+            Thread.sleep(200);
+            last = get(http, url);
+        }
+        return last;
     }
 
     private static String get(HttpClient http, String url) throws IOException, InterruptedException {
