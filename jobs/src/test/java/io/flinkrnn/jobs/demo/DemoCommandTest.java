@@ -98,6 +98,22 @@ class DemoCommandTest {
         }
     }
 
+    @Test
+    void aWebUiPortThatIsTakenIsAOneLineError() throws IOException {
+        StringWriter err = new StringWriter();
+        CommandLine cli = FlinkRnnCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThat(cli.execute("demo", "--web-ui-port", String.valueOf(port)))
+                    .isNotZero();
+            assertThat(err.toString().strip())
+                    .startsWith("error: --web-ui-port " + port + ": not a free port on localhost")
+                    .doesNotContain("\n");
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
