@@ -9,6 +9,7 @@ import io.flinkrnn.operators.state.KeyState;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
@@ -118,17 +119,12 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         timedBundle = -1;
         trigger = new CountBundleTrigger(settings.bundleMaxEvents());
         metrics = new RnnMetrics(getMetricGroup(), bundle);
+        metrics.serving(models.version(), models.model().newState());
+        metrics.restoredKeys(storedKeys());
         if (settings.pollInterval() != null) {
             schedulePoll();
         }
-        bundleFunction = new InferenceBundleFunction(
-                models.model(),
-                models.version(),
-                settings,
-                this,
-                metrics.outputs,
-                metrics.stepRows,
-                metrics.engineNanos);
+        bundleFunction = new InferenceBundleFunction(models.model(), models.version(), settings, this, metrics.bundle);
     }
 
     @Override
@@ -175,6 +171,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
             case RESET_KEY -> {
                 if (ownsKey(control.key())) {
                     setCurrentKey(control.key());
+                    if (keyState.value() != null) {
+                        metrics.keyCleared();
+                    }
                     keyState.clear();
                 }
             }
@@ -268,6 +267,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
 
     private void useNewModel() {
         metrics.swaps.inc();
+        metrics.serving(models.version(), models.model().newState());
         bundleFunction.serve(models.model(), models.version());
     }
 
@@ -420,6 +420,13 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     /** Keys whose state a model change discarded since open, as {@code modelStateResets} counts them. */
     long modelStateResets() {
         return metrics.modelStateResets.getCount();
+    }
+
+    /** Keys with state in this subtask's key groups: one scan at open, for the {@code keysWithState} gauge. */
+    private long storedKeys() {
+        try (Stream<Object> keys = getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
     }
 
     /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */

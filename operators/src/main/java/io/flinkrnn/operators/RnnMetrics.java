@@ -1,40 +1,89 @@
 package io.flinkrnn.operators;
 
+import io.flinkrnn.operators.bundle.BundleMetrics;
 import io.flinkrnn.operators.bundle.EventBundle;
+import io.flinkrnn.operators.state.KeyState;
+import io.flinkrnn.operators.state.KeyStateSerializer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
-/** The operator's metrics, in a {@code flinkrnn} group under the operator's own metric group. */
+/**
+ * The operator's metrics, in a {@code flinkrnn} group under the operator's own metric group (README
+ * "Metrics" lists them as a Prometheus scrape shows them). Gauges are read on the reporter's thread,
+ * hence the volatile fields they read.
+ */
 final class RnnMetrics {
 
-    private static final int HISTOGRAM_WINDOW = 1024;
-
     final Counter events;
-    final Counter outputs;
     final Counter rejects;
     final Counter late;
     final Counter swaps;
     final Counter swapsRefused;
     /** Keys whose state a model change (a swap or a restore with another model) discarded. */
     final Counter modelStateResets;
-    /** Keys served by one engine step: the batch size the kernels see. */
-    final Histogram stepRows;
-    /** Nanoseconds spent in the engine per step. */
-    final Histogram engineNanos;
 
-    RnnMetrics(MetricGroup operatorGroup, EventBundle bundle) {
-        MetricGroup group = operatorGroup.addGroup("flinkrnn");
+    final BundleMetrics bundle;
+
+    private final MetricGroup group;
+    private final Set<String> versionsShown = new HashSet<>();
+    private volatile String version;
+    private volatile long stateBytesPerKey;
+    private volatile long keysRestored;
+    private volatile long keysCleared;
+
+    RnnMetrics(MetricGroup operatorGroup, EventBundle pending) {
+        group = operatorGroup.addGroup("flinkrnn");
         events = group.counter("events");
-        outputs = group.counter("outputs");
         rejects = group.counter("rejects");
         late = group.counter("lateEvents");
         swaps = group.counter("modelSwaps");
         swapsRefused = group.counter("modelSwapsRefused");
         modelStateResets = group.counter("modelStateResets");
-        stepRows = group.histogram("stepRows", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        engineNanos = group.histogram("engineNanos", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        group.gauge("bundleSize", bundle::size);
+        bundle = new BundleMetrics(group);
+        group.meter("eventsPerSecond", new MeterView(events));
+        group.gauge("bundleSize", pending::size);
+        group.gauge("stateBytesPerKey", () -> stateBytesPerKey);
+        // Approximate: TTL expiry is invisible to the operator, so an expired key that returns counts again.
+        group.gauge("keysWithState", () -> keysRestored + bundle.keysCreated() - keysCleared);
+    }
+
+    /** Keys restored from a checkpoint or savepoint into this subtask. */
+    void restoredKeys(long keys) {
+        keysRestored = keys;
+    }
+
+    /** A reset removed a key's state. */
+    void keyCleared() {
+        keysCleared++;
+    }
+
+    /**
+     * The version now serving. Prometheus takes numbers only, so the version is a label: {@code
+     * modelInfo{model_version="..."}} is 1 for the version in use and 0 for those it replaced.
+     */
+    void serving(String servingVersion, float[] freshState) {
+        version = servingVersion;
+        stateBytesPerKey = serializedSize(freshState);
+        if (versionsShown.add(servingVersion)) {
+            group.addGroup("model_version", servingVersion)
+                    .gauge("modelInfo", () -> servingVersion.equals(version) ? 1 : 0);
+        }
+    }
+
+    /** What the state serializer writes for one key: the state's size in RocksDB and in checkpoints. */
+    private static long serializedSize(float[] freshState) {
+        DataOutputSerializer out = new DataOutputSerializer(64 + freshState.length * Float.BYTES);
+        try {
+            KeyStateSerializer.INSTANCE.serialize(new KeyState(freshState, Long.MIN_VALUE, 0), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.length();
     }
 }

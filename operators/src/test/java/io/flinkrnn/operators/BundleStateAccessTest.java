@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.bundle.BundleMetrics;
 import io.flinkrnn.operators.bundle.EventBundle;
 import io.flinkrnn.operators.bundle.InferenceBundleFunction;
 import io.flinkrnn.operators.state.KeyState;
@@ -15,9 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.metrics.SimpleCounter;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.runtime.event.WatermarkEvent;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.LatencyMarker;
@@ -71,13 +71,7 @@ class BundleStateAccessTest {
         InferenceModel model = ModelLoader.load(source, settings).model();
         CountingStates states = new CountingStates(model);
         InferenceBundleFunction function = new InferenceBundleFunction(
-                model,
-                "v1",
-                settings,
-                states,
-                new SimpleCounter(),
-                new DescriptiveStatisticsHistogram(16),
-                new DescriptiveStatisticsHistogram(16));
+                model, "v1", settings, states, new BundleMetrics(UnregisteredMetricsGroup.createOperatorMetricGroup()));
         List<RnnEvent> events = events(LSTM_SEQ.eventRows());
         EventBundle bundle = new EventBundle();
         events.forEach(bundle::add);

@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkrnn.jobs.cli.LocalClusterOptions;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
@@ -16,11 +17,11 @@ import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -52,6 +53,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--parallelism", description = "Parallelism of the inference operator. Default: ${DEFAULT-VALUE}.")
     int parallelism = 2;
 
+    @Mixin
+    LocalClusterOptions cluster;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -62,6 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "--keys, --events and --parallelism must be positive, --rate not negative");
         }
         PrintWriter out = spec.commandLine().getOut();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster.configuration(out));
         JsonNode meta = new ObjectMapper().readTree(resource("sensor-forecaster.json"));
         Path model = extractModel(meta.path("model").asText());
         float threshold = (float) meta.path("anomaly_threshold").asDouble();
@@ -77,7 +82,6 @@ public final class DemoCommand implements Callable<Integer> {
                 "a reading is flagged when it is more than %.2f from the forecast made one step before%n%n", threshold);
         out.flush();
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         env.setParallelism(parallelism);
         env.enableCheckpointing(Duration.ofSeconds(1).toMillis());
         int sensors = keys;

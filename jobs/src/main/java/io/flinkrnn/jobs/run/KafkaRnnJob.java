@@ -46,7 +46,13 @@ public final class KafkaRnnJob {
 
     /** An environment with the job's configuration: a MiniCluster under java -jar, the cluster under flink run. */
     public static StreamExecutionEnvironment environment(RunConfig config) {
+        return environment(config, new Configuration());
+    }
+
+    /** The same, plus settings of the embedded cluster itself (its web UI, metric reporters). */
+    public static StreamExecutionEnvironment environment(RunConfig config, Configuration embedded) {
         Configuration flink = config.flink();
+        flink.addAll(embedded);
         return StreamExecutionEnvironment.getExecutionEnvironment(flink);
     }
 

@@ -1,5 +1,6 @@
 package io.flinkrnn.jobs.run;
 
+import io.flinkrnn.jobs.cli.LocalClusterOptions;
 import io.flinkrnn.operators.RnnOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +14,10 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code flink-rnn run}: the Kafka job. Settings come from {@code --config} (YAML or properties),
@@ -119,10 +123,18 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--parallelism", description = "[parallelism.default] Parallelism of the job.")
     String parallelism;
 
+    /** Web UI and Prometheus endpoint when the job runs on the embedded MiniCluster (java -jar). */
+    @Mixin
+    LocalClusterOptions cluster;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         RunConfig run = RunConfig.of(settings());
-        StreamExecutionEnvironment env = KafkaRnnJob.environment(run);
+        StreamExecutionEnvironment env = KafkaRnnJob.environment(
+                run, cluster.configuration(spec.commandLine().getOut()));
         KafkaRnnJob.build(env, run);
         env.execute(run.flink().get(PipelineOptions.NAME));
         return 0;

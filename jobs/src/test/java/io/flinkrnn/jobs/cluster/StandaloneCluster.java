@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  * {@code --add-opens} of Flink's default {@code env.java.opts.all}), with Flink's own CLI ({@code
  * CliFrontend}, i.e. {@code bin/flink}) for submitting and stopping jobs and the REST API for watching
  * them. Every process's pid is written to {@code <dir>/pids/} so that a wrapper script can kill what
- * a crashed test left behind; {@link #close()} stops them all.
+ * a crashed test left behind; {@link #close()} stops them all. Each process gets a free port of its
+ * own for a Prometheus reporter, should the settings configure one ({@link #scrapePrometheus}).
  */
 public final class StandaloneCluster implements AutoCloseable {
 
@@ -69,6 +70,7 @@ public final class StandaloneCluster implements AutoCloseable {
     private final String classpath;
     private final int restPort;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    private final Map<String, Integer> prometheusPorts = new ConcurrentHashMap<>();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private int cliRuns;
@@ -245,6 +247,26 @@ public final class StandaloneCluster implements AutoCloseable {
         return text;
     }
 
+    /**
+     * The Prometheus text exposition of process {@code name}: what a Prometheus server would scrape
+     * from its reporter's endpoint ({@code metrics.reporter.<name>.factory.class} in the settings).
+     */
+    public String scrapePrometheus(String name) throws IOException, InterruptedException {
+        Integer port = prometheusPorts.get(name);
+        if (port == null) {
+            throw new IllegalArgumentException("no process named " + name);
+        }
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + name + "'s /metrics -> " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
     /** GET {@code path} of the REST API, as JSON. */
     public JsonNode rest(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(
@@ -395,12 +417,17 @@ public final class StandaloneCluster implements AutoCloseable {
         command.add("--configDir");
         command.add(conf.toString());
         command.addAll(dynamicProperties);
+        // Read only by a configured Prometheus reporter; a port per process, as on separate hosts.
+        int prometheusPort = freePort();
+        command.add("-D");
+        command.add("metrics.reporter.prom.port=" + prometheusPort);
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(logs.resolve(name + ".out").toFile())
                 .directory(dir.toFile())
                 .start();
         processes.put(name, p);
+        prometheusPorts.put(name, prometheusPort);
         Files.writeString(pids.resolve(name + ".pid"), p.pid() + "\n");
     }
 

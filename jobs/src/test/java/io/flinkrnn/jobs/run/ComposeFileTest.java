@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
@@ -18,8 +22,10 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * No Docker engine runs here, so the compose file is checked against the build instead: image tags
- * of the pinned Flink and Kafka, the jar and config paths the build writes, and a config file that
- * {@link RunConfig} accepts with topics the compose file creates and the producer writes.
+ * of the pinned Flink and Kafka, the jar and config paths the build writes, a config file that
+ * {@link RunConfig} accepts with topics the compose file creates and the producer writes, and the
+ * metrics path: Flink's Prometheus reporter, the Prometheus scraping it, and Grafana's dashboard of
+ * the operator's metrics.
  */
 class ComposeFileTest {
 
@@ -79,6 +85,80 @@ class ComposeFileTest {
         assertThat(producer.get(producer.indexOf("--topic") + 1)).isEqualTo(run.get(RunOptions.TOPIC));
         assertThat(run.get(RunOptions.BOOTSTRAP_SERVERS)).isEqualTo("kafka:9092");
         assertThat(run.model().model()).startsWith("/models/");
+    }
+
+    /** What the operator registers in its flinkrnn group (README "Metrics"), as Prometheus names them. */
+    private static final Set<String> OPERATOR_METRICS = Set.of(
+            "events",
+            "outputs",
+            "rejects",
+            "lateEvents",
+            "modelSwaps",
+            "modelSwapsRefused",
+            "stepRows",
+            "engineNanos",
+            "bundleSize",
+            "keysWithState",
+            "keysCreated",
+            "stateBytesPerKey",
+            "eventsPerSecond",
+            "latencyMillis",
+            "model_version_modelInfo");
+
+    @Test
+    void prometheusScrapesFlinksReporterAndGrafanaShowsTheDashboard() throws IOException {
+        String properties = services.get("jobmanager")
+                .get("environment")
+                .get("FLINK_PROPERTIES")
+                .asText();
+        assertThat(properties)
+                .contains("metrics.reporter.prom.factory.class: " + PrometheusReporterFactory.class.getName());
+        Matcher port = Pattern.compile("metrics.reporter.prom.port: (\\d+)").matcher(properties);
+        assertThat(port.find()).as(properties).isTrue();
+
+        // Every file compose mounts from the repository is there.
+        services.properties().forEach(s -> strings(s.getValue().path("volumes")).stream()
+                .filter(v -> v.startsWith("./") && !v.startsWith("./jobs/target/"))
+                .forEach(v -> assertThat(ROOT.resolve(v.substring(2, v.indexOf(':'))))
+                        .as("%s mounts %s", s.getKey(), v)
+                        .exists()));
+
+        JsonNode prometheus = read(ROOT.resolve("deploy/prometheus/prometheus.yml"));
+        assertThat(strings(prometheus.at("/scrape_configs/0/static_configs/0/targets")))
+                .containsExactlyInAnyOrder("jobmanager:" + port.group(1), "taskmanager:" + port.group(1));
+        assertThat(strings(services.get("prometheus").get("volumes")))
+                .contains("./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+
+        JsonNode datasource = read(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yaml"))
+                .at("/datasources/0");
+        assertThat(datasource.get("url").asText()).isEqualTo("http://prometheus:9090");
+        String provided = read(ROOT.resolve("deploy/grafana/provisioning/dashboards/flink-rnn.yaml"))
+                .at("/providers/0/options/path")
+                .asText();
+        assertThat(strings(services.get("grafana").get("volumes")))
+                .contains("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro")
+                .contains("./deploy/grafana/flink-rnn-dashboard.json:" + provided + "/flink-rnn-dashboard.json:ro");
+
+        JsonNode dashboard = new ObjectMapper()
+                .readTree(
+                        ROOT.resolve("deploy/grafana/flink-rnn-dashboard.json").toFile());
+        List<String> titles = new ArrayList<>();
+        Matcher metric = Pattern.compile("flink_taskmanager_job_task_operator_flinkrnn_(\\w+)")
+                .matcher("");
+        for (JsonNode panel : dashboard.get("panels")) {
+            titles.add(panel.get("title").asText());
+            assertThat(panel.at("/datasource/uid").asText())
+                    .isEqualTo(datasource.get("uid").asText());
+            for (JsonNode target : panel.get("targets")) {
+                metric.reset(target.get("expr").asText());
+                assertThat(metric.find()).as(target.toString()).isTrue();
+                do {
+                    assertThat(OPERATOR_METRICS).as(target.toString()).contains(metric.group(1));
+                } while (metric.find());
+            }
+        }
+        assertThat(titles)
+                .contains("Throughput", "End-to-end latency", "Rejects and late events", "Model swaps", "State size");
     }
 
     private static List<String> strings(JsonNode array) {

@@ -7,6 +7,10 @@ import io.flinkrnn.jobs.cluster.FlinkRuntime;
 import io.flinkrnn.jobs.cluster.StandaloneCluster;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.ModelLoader;
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,8 +27,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
@@ -37,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * one TaskManager is killed with {@code kill -9} and a new one started: the job must recover from
  * its last checkpoint. Later it is stopped with a savepoint and resubmitted from it at another
  * parallelism. The read_committed predictions must be exactly what Keras computed: every event's
- * output once, in order per key, no duplicates, no gaps.
+ * output once, in order per key, no duplicates, no gaps. At the end the TaskManagers' Prometheus
+ * endpoints must show the operator's metrics of the resumed job with the values it served.
  *
  * <p>The keys: every key of the fixture {@code keras3_stacked_long} (LSTM→GRU→Dense, one key with
  * 1,200 steps) is streamed {@link #REPLICAS} times under different names. A key is a batch row of a
@@ -198,6 +206,7 @@ class KafkaRnnClusterIT {
                                 + 2,
                         Duration.ofSeconds(60));
                 reader.drain(Duration.ofMillis(500));
+                assertOperatorMetrics(cluster, second);
                 cluster.cancel(second);
                 log(
                         t0,
@@ -234,6 +243,8 @@ class KafkaRnnClusterIT {
         s.put("restart-strategy.type", "fixed-delay");
         s.put("restart-strategy.fixed-delay.attempts", "100");
         s.put("restart-strategy.fixed-delay.delay", "1 s");
+        // As in docker/ and deploy/kubernetes/; StandaloneCluster gives each process its own port.
+        s.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         return s;
     }
 
@@ -260,6 +271,89 @@ class KafkaRnnClusterIT {
                         .map(e -> e.getKey() + ": \"" + e.getValue() + "\"")
                         .collect(Collectors.joining("\n", "", "\n")));
         return file;
+    }
+
+    /**
+     * Scrapes both live TaskManagers the way Prometheus would and checks the inference operator's
+     * metrics of the job resumed from the savepoint: every key came back with its state (none is new
+     * after the savepoint), every event it received was served, and the version and state size are
+     * those of the model. The fixture's timestamps are step numbers, not epoch milliseconds, so the
+     * latency histogram is only counted here (RnnMetricsTest checks its values).
+     */
+    private static void assertOperatorMetrics(StandaloneCluster cluster, String jobId) throws Exception {
+        List<Sample> samples = new ArrayList<>();
+        for (String taskManager : List.of("taskmanager-2", "taskmanager-3")) {
+            samples.addAll(Sample.parse(cluster.scrapePrometheus(taskManager), jobId));
+        }
+        assertThat(samples.stream().filter(m -> m.name().equals("events")).map(m -> m.labels()
+                        .get("subtask_index")))
+                .as("flinkrnn_events of each subtask, in %s", samples)
+                .containsExactlyInAnyOrder("0", "1");
+        assertThat(Sample.sum(samples, "keysWithState"))
+                .as("keys restored from the savepoint")
+                .isEqualTo(4 * REPLICAS);
+        double events = Sample.sum(samples, "events");
+        assertThat(events).as("events after the savepoint").isPositive();
+        assertThat(Sample.sum(samples, "outputs")).isEqualTo(events);
+        assertThat(Sample.sum(samples, "latencyMillis_count")).isEqualTo(events);
+        assertThat(Sample.sum(samples, "rejects")).isZero();
+        assertThat(Sample.sum(samples, "lateEvents")).isZero();
+        assertThat(Sample.sum(samples, "modelSwaps")).isZero();
+        assertThat(Sample.sum(samples, "eventsPerSecond")).isNotNegative();
+
+        ModelSource model = ModelSource.of(FIXTURE.file("keras").orElseThrow());
+        Configuration mode = new Configuration();
+        mode.set(RnnOptions.MODE, FIXTURE.mode());
+        int stateFloats = ModelLoader.load(
+                        model, RnnInference.forModel(model).configure(mode).settings())
+                .model()
+                .newState()
+                .length;
+        assertThat(samples.stream().filter(m -> m.name().equals("stateBytesPerKey")))
+                .as("24-byte header and the float32 states")
+                .hasSize(2)
+                .allSatisfy(m -> assertThat(m.value()).isEqualTo(16 + 4.0 * stateFloats));
+        // Label values keep [a-zA-Z0-9:_] only; the reporter turns '-' into '_'.
+        assertThat(samples.stream().filter(m -> m.name().equals("model_version_modelInfo")))
+                .hasSize(2)
+                .allSatisfy(m -> {
+                    assertThat(m.labels()).containsEntry("model_version", "stacked_long_v1");
+                    assertThat(m.value()).isEqualTo(1.0);
+                });
+        assertThat(samples.stream()
+                        .filter(m -> m.name().equals("stepRows") && m.labels().containsKey("quantile")))
+                .isNotEmpty()
+                .allSatisfy(m -> assertThat(m.value()).isBetween(1.0, 64.0));
+    }
+
+    /** One line of a Prometheus scrape of the operator's {@code flinkrnn} metrics, named without the prefix. */
+    private record Sample(String name, Map<String, String> labels, double value) {
+        private static final Pattern LINE = Pattern.compile(
+                "^flink_taskmanager_job_task_operator_flinkrnn_(\\w+)\\{(.*)} (\\S+)$", Pattern.MULTILINE);
+        private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+
+        static List<Sample> parse(String scrape, String jobId) {
+            List<Sample> samples = new ArrayList<>();
+            Matcher line = LINE.matcher(scrape);
+            while (line.find()) {
+                Map<String, String> labels = new HashMap<>();
+                Matcher label = LABEL.matcher(line.group(2));
+                while (label.find()) {
+                    labels.put(label.group(1), label.group(2));
+                }
+                if (jobId.equals(labels.get("job_id"))) {
+                    samples.add(new Sample(line.group(1), labels, Double.parseDouble(line.group(3))));
+                }
+            }
+            return samples;
+        }
+
+        static double sum(List<Sample> samples, String name) {
+            return samples.stream()
+                    .filter(m -> m.name().equals(name))
+                    .mapToDouble(Sample::value)
+                    .sum();
+        }
     }
 
     private static String replica(String key, int r) {

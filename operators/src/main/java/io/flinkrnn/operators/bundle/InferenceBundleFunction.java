@@ -8,8 +8,6 @@ import io.flinkrnn.operators.state.KeyState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -37,9 +35,7 @@ public final class InferenceBundleFunction {
     private InferenceModel model;
     private String version;
     private final KeyStates states;
-    private final Counter outputsCounter;
-    private final Histogram stepRows;
-    private final Histogram engineNanos;
+    private final BundleMetrics metrics;
 
     private final Map<String, KeyState> bundleStates = new HashMap<>();
     private KeyState[] rowStates = new KeyState[0];
@@ -49,19 +45,11 @@ public final class InferenceBundleFunction {
     private boolean[] emitted = new boolean[0];
 
     public InferenceBundleFunction(
-            InferenceModel model,
-            String version,
-            RnnSettings settings,
-            KeyStates states,
-            Counter outputsCounter,
-            Histogram stepRows,
-            Histogram engineNanos) {
+            InferenceModel model, String version, RnnSettings settings, KeyStates states, BundleMetrics metrics) {
         this.settings = settings;
         serve(model, version);
         this.states = states;
-        this.outputsCounter = outputsCounter;
-        this.stepRows = stepRows;
-        this.engineNanos = engineNanos;
+        this.metrics = metrics;
     }
 
     /** Serves the following bundles with another model, e.g. after a swap. */
@@ -91,6 +79,9 @@ public final class InferenceBundleFunction {
             RnnEvent event = round.get(i);
             KeyState stored = bundleStates.get(event.key());
             rowStates[i] = states.live(stored, event.timestamp());
+            if (stored == null) {
+                metrics.keysCreated.inc();
+            }
             if (rowStates[i] != stored) {
                 // A fresh state (new key, reset, session gap): the key's later rounds continue it.
                 bundleStates.put(event.key(), rowStates[i]);
@@ -100,14 +91,16 @@ public final class InferenceBundleFunction {
         }
         long start = System.nanoTime();
         model.step(rows, inputs, stateRows, outputs, emitted);
-        engineNanos.update(System.nanoTime() - start);
-        stepRows.update(rows);
+        metrics.engineNanos.update(System.nanoTime() - start);
+        metrics.stepRows.update(rows);
+        long now = System.currentTimeMillis();
         for (int i = 0; i < rows; i++) {
             RnnEvent event = round.get(i);
             KeyState state = rowStates[i];
             state.lastTimestamp = event.timestamp();
             if (emitted[i]) {
-                outputsCounter.inc();
+                metrics.outputs.inc();
+                metrics.latencyMillis.update(now - event.timestamp());
                 float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;
                 Prediction p = new Prediction(
                         event.key(), event.timestamp(), outputs[i].clone(), version, exported, event.sourceTimestamp());
