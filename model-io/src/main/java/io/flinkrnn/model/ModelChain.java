@@ -48,6 +48,7 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         if (!list.isArray() || list.isEmpty()) {
             throw ctx.fail("the Sequential model has no layers");
         }
+        checkLayerCount(list, ctx);
         List<LayerConfig> all = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             all.add(LayerConfig.of(list.get(i), ctx, "layer #" + i));
@@ -73,6 +74,7 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         if (!list.isArray() || list.isEmpty()) {
             throw ctx.fail("the Functional model has no layers");
         }
+        checkLayerCount(list, ctx);
         Map<String, LayerConfig> byName = new LinkedHashMap<>();
         List<LayerConfig> all = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -141,6 +143,13 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         }
         String name = config.path("name").asText("model");
         return new ModelChain(name, inputLayerShape(input), List.copyOf(chain), List.copyOf(all));
+    }
+
+    private static void checkLayerCount(JsonNode list, LoadContext ctx) {
+        int max = ctx.limits().maxLayers();
+        if (list.size() > max) {
+            throw ctx.fail("the model has " + list.size() + " layers, more than " + LoadLimits.limit("maxLayers", max));
+        }
     }
 
     /** {@code [layer, node, tensor]} of a graph reference; the node index does not matter in a chain. */
