@@ -13,7 +13,8 @@ package io.flinkrnn.model;
  *     config.json} and {@code metadata.json}, the {@code model_config} attribute of an {@code .h5}
  * @param maxJsonDepth nesting of JSON arrays and objects in a config
  * @param maxLayers entries in the model's list of layers
- * @param maxTensorElements values in one weight, and in one step of any layer's output
+ * @param maxTensorElements values in one weight, and in one sample of the model's input or of any
+ *     layer's output (all its fixed time steps)
  */
 public record LoadLimits(
         long maxFileBytes, long maxConfigBytes, int maxJsonDepth, int maxLayers, long maxTensorElements) {

@@ -104,6 +104,16 @@ class CodeInFilesTest {
     }
 
     @Test
+    void customActivationInsideAnRnnCell() throws IOException {
+        Path p = editH5("keras2_rnn_cells", c -> config(config(layers(c).get(1)).get("cell"))
+                .set("activation", customFunction()));
+        refused(
+                () -> KerasModels.load(p),
+                p + ": layer 'lstm_cell' (LSTMCell): activation 'my_act' (module 'my_package.activations') is a custom"
+                        + " object: custom objects are code, refused");
+    }
+
+    @Test
     void customLayerInsideBidirectionalOfAKerasArchive() throws IOException {
         Path p = editArchive("keras3_bidirectional_concat", c -> ((ObjectNode)
                         config(layers(c).get(1)).get("layer"))
