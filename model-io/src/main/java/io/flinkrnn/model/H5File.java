@@ -28,6 +28,8 @@ final class H5File implements AutoCloseable {
     private final String name;
     private final long fileBytes;
     private final LoadLimits limits;
+    /** Bytes of unfiltered weight data read so far, which the file must hold too. */
+    private long weightBytes;
 
     private H5File(HdfFile hdf, String name, long fileBytes, LoadLimits limits) {
         this.hdf = hdf;
@@ -117,11 +119,18 @@ final class H5File implements AutoCloseable {
             if (type != float.class && type != double.class) {
                 throw fail("weight '" + display(path) + "' holds " + type.getSimpleName() + " values, expected floats");
             }
+            boolean unfiltered = d.getFilters().isEmpty();
             checkDeclaredSize(
                     "weight '" + display(path) + "' of shape " + Weight.tuple(shape),
                     d.getSize(),
                     d.getSizeInBytes(),
-                    d.getFilters().isEmpty());
+                    unfiltered);
+            // Links can name one dataset many times; Keras's files store each weight once.
+            weightBytes += unfiltered ? d.getSizeInBytes() : 0;
+            if (weightBytes > fileBytes) {
+                throw fail("weight '" + display(path) + "' brings the weights read to " + weightBytes
+                        + " bytes, more than the whole file's " + fileBytes + " (a dataset linked more than once?)");
+            }
             Object flat = d.isEmpty() ? new float[0] : d.getDataFlat();
             float[] data;
             if (flat instanceof float[] f) {

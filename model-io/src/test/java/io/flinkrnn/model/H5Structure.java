@@ -23,20 +23,26 @@ import java.util.TreeSet;
  * dataset data) with one read at its address and length, so the starts and ends of those reads are
  * exactly the offsets where one structure ends and the next begins, without a second HDF5 parser.
  *
- * <p>Fields: dataspace dimensions, string lengths and float datatypes are found by their byte
+ * <p>Fields: dataspace dimensions (of datasets and attributes), string lengths and float datatypes are found by their byte
  * patterns around the values jhdf reported (a dataset's dims, a string's length), the layouts of the
  * HDF5 format specification's dataspace (version 1 and 2), datatype (class 3 string, class 1 float)
- * and global heap object.
+ * and global heap object. Object addresses are those of every group and dataset's header, so a
+ * link can be pointed at another object (aliases, cycles).
  */
 record H5Structure(
-        List<Long> boundaries, List<Integer> dimFields, List<Integer> stringLengthFields, List<Integer> floatTypes) {
+        List<Long> boundaries,
+        List<Integer> dimFields,
+        List<Integer> stringLengthFields,
+        List<Integer> floatTypes,
+        List<Long> objectAddresses) {
 
     static H5Structure of(byte[] file) {
         RecordingChannel channel = new RecordingChannel(file);
         List<long[]> dims = new ArrayList<>();
         List<String> strings = new ArrayList<>();
+        List<Long> objects = new ArrayList<>();
         try (HdfFile hdf = new HdfFile(channel, URI.create("file:///fixture.h5"))) {
-            walk(hdf, dims, strings);
+            walk(hdf, dims, strings, objects);
         }
         TreeSet<Long> bounds = new TreeSet<>();
         for (long[] read : channel.reads) {
@@ -45,11 +51,19 @@ record H5Structure(
         }
         bounds.removeIf(b -> b <= 0 || b >= file.length);
         return new H5Structure(
-                List.copyOf(bounds), dimFields(file, dims), stringLengthFields(file, strings), floatTypes(file));
+                List.copyOf(bounds),
+                dimFields(file, dims),
+                stringLengthFields(file, strings),
+                floatTypes(file),
+                List.copyOf(objects));
     }
 
-    private static void walk(Node node, List<long[]> dims, List<String> strings) {
+    private static void walk(Node node, List<long[]> dims, List<String> strings, List<Long> objects) {
+        objects.add(node.getAddress());
         for (Attribute a : node.getAttributes().values()) {
+            if (!a.isScalar() && !a.isEmpty()) {
+                dims.add(Arrays.stream(a.getDimensions()).asLongStream().toArray());
+            }
             Object data = a.getData();
             if (data instanceof String s) {
                 strings.add(s);
@@ -62,7 +76,7 @@ record H5Structure(
             dims.add(Arrays.stream(d.getDimensions()).asLongStream().toArray());
         } else if (node instanceof Group g) {
             for (Node child : g.getChildren().values()) {
-                walk(child, dims, strings);
+                walk(child, dims, strings, objects);
             }
         }
     }

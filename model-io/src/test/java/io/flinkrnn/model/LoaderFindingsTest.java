@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.jhdf.HdfFile;
+import io.jhdf.WritableHdfFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,6 +31,61 @@ class LoaderFindingsTest {
 
     @TempDir
     Path tmp;
+
+    /**
+     * A weights group linked back to its parent made the Keras 3 layout walk {@code
+     * lstm/cell/cell/cell/...} for ever: a StackOverflowError here, a hang past the per-file timeout
+     * when the fuzzer redirected links ({@code keras3_stacked_long}). The file's link from {@code
+     * layers/lstm} to {@code cell} is pointed at {@code layers/lstm} itself.
+     */
+    @Test
+    void weightsGroupsLinkedInACycle() throws IOException {
+        Fixture f = Fixture.named("keras3_lstm_last");
+        byte[] h5 = Files.readAllBytes(f.file("weights").orElseThrow());
+        long lstm;
+        long cell;
+        try (HdfFile hdf = HdfFile.fromBytes(h5)) {
+            lstm = hdf.getByPath("layers/lstm").getAddress();
+            cell = hdf.getByPath("layers/lstm/cell").getAddress();
+        }
+        ByteBuffer b = ByteBuffer.wrap(h5).order(ByteOrder.LITTLE_ENDIAN);
+        int links = 0;
+        for (int i = 0; i + 8 <= h5.length; i++) {
+            if (b.getLong(i) == cell) {
+                b.putLong(i, lstm);
+                links++;
+            }
+        }
+        assertThat(links).isPositive();
+        Path json = f.file("json").orElseThrow();
+        Path weights = Files.write(tmp.resolve("cycle.weights.h5"), h5);
+        assertThatThrownBy(() -> KerasModels.load(json, weights))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(json + " with " + weights + ": layer 'lstm' (LSTM): weight 'kernel' is missing: the file"
+                        + " holds 0 weights for this layer");
+    }
+
+    /**
+     * Found by reading the loader: links ({@code weight_names} entries, {@code vars/<n>} children)
+     * may name one dataset many times, and each read allocated it again, so a small file could make
+     * the loader allocate without bound. The data read from a file is now bounded by the file's size.
+     */
+    @Test
+    void readingOneDatasetAgainCannotExceedTheFile() throws IOException {
+        Path p = tmp.resolve("one.h5");
+        try (WritableHdfFile w = HdfFile.write(p)) {
+            w.putDataset("w", new float[1 << 18]);
+        }
+        byte[] bytes = Files.readAllBytes(p);
+        try (H5File h5 = H5File.open(bytes, "one.h5", LoadLimits.DEFAULTS)) {
+            assertThat(h5.weight("w").data()).hasSize(1 << 18);
+            assertThatThrownBy(() -> h5.weight("w"))
+                    .isInstanceOf(ModelLoadException.class)
+                    .hasMessage(
+                            "one.h5: weight 'w' brings the weights read to 2097152 bytes, more than the whole file's "
+                                    + bytes.length + " (a dataset linked more than once?)");
+        }
+    }
 
     /** Reordered archive entries "loaded a different model": a Reshape compared its target by identity. */
     @Test
