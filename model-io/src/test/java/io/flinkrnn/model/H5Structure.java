@@ -26,15 +26,16 @@ import java.util.TreeSet;
  * <p>Fields: dataspace dimensions (of datasets and attributes), string lengths and float datatypes are found by their byte
  * patterns around the values jhdf reported (a dataset's dims, a string's length), the layouts of the
  * HDF5 format specification's dataspace (version 1 and 2), datatype (class 3 string, class 1 float)
- * and global heap object. Object addresses are those of every group and dataset's header, so a
- * link can be pointed at another object (aliases, cycles).
+ * and global heap object. Pointer targets are the addresses of every group's and dataset's header
+ * and of every structure the file points to, so a pointer can be aimed at another structure
+ * (aliased datasets, groups or B-tree nodes in a cycle).
  */
 record H5Structure(
         List<Long> boundaries,
         List<Integer> dimFields,
         List<Integer> stringLengthFields,
         List<Integer> floatTypes,
-        List<Long> objectAddresses) {
+        List<Long> pointerTargets) {
 
     static H5Structure of(byte[] file) {
         RecordingChannel channel = new RecordingChannel(file);
@@ -50,12 +51,21 @@ record H5Structure(
             bounds.add(read[0] + read[1]);
         }
         bounds.removeIf(b -> b <= 0 || b >= file.length);
+        // Pointers: structure starts the file holds as an 8-byte address somewhere (B-tree nodes, heaps).
+        java.util.Set<Long> values = new java.util.HashSet<>();
+        ByteBuffer le = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i + 8 <= file.length; i++) {
+            values.add(le.getLong(i));
+        }
+        TreeSet<Long> targets = new TreeSet<>(objects);
+        channel.reads.stream().map(read -> read[0]).filter(values::contains).forEach(targets::add);
+        targets.remove(0L);
         return new H5Structure(
                 List.copyOf(bounds),
                 dimFields(file, dims),
                 stringLengthFields(file, strings),
                 floatTypes(file),
-                List.copyOf(objects));
+                List.copyOf(targets));
     }
 
     private static void walk(Node node, List<long[]> dims, List<String> strings, List<Long> objects) {

@@ -293,13 +293,12 @@ class LoaderFuzzTest {
                 }
             }
             case 4 -> {
-                // Every pointer to one object now points to another: aliased datasets, groups in a cycle.
-                List<Long> objects = s.objectAddresses();
+                // Every pointer to one structure now points to another: aliases, cycles.
+                List<Long> objects = s.pointerTargets();
                 long from = objects.get(r.nextInt(objects.size()));
                 long to = objects.get(r.nextInt(objects.size()));
                 if (from != to) {
-                    Mutant m =
-                            hdf5Mutant(b, "links to object " + from + " redirected to " + to, redirect(h5, from, to));
+                    Mutant m = hdf5Mutant(b, "pointers to " + from + " redirected to " + to, redirect(h5, from, to));
                     return new Mutant(b, m.what(), m.main(), m.weights(), Expect.SHAPES_KEPT, null);
                 }
             }
