@@ -2,11 +2,13 @@ package io.flinkrnn.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.spec.KerasVersion;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import java.io.IOException;
@@ -14,12 +16,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loader bugs that {@link LoaderFuzzTest} found, one regression case each, on edited real files. The
+ * Loader bugs that {@link LoaderFuzzTest} found (or that reading the loader for it found), one
+ * regression case each, on edited real files. The
  * archive findings (duplicate entries loaded silently, flipped bits in a stored entry loaded as
  * other weights) are in {@link ArchiveEntriesTest}; a flipped dataset dimension that made the HDF5
  * reader reserve memory for data the file does not hold is in {@link LoadLimitsTest}.
@@ -85,6 +89,83 @@ class LoaderFindingsTest {
                             "one.h5: weight 'w' brings the weights read to 2097152 bytes, more than the whole file's "
                                     + bytes.length + " (a dataset linked more than once?)");
         }
+    }
+
+    /**
+     * Found by reading the loader: every nested layer config was deep-copied when read, so a config
+     * within maxConfigBytes and maxJsonDepth, StackedRNNCells nested 28 deep around one large array,
+     * had its array copied at every level (gigabytes of references from a 14 MB config).
+     */
+    @Test
+    void nestedCellsAroundALargeArrayAreNotCopiedPerLevel() throws IOException {
+        List<ZipBytes.Entry> entries = ZipBytes.entriesOf(
+                Fixture.named("keras3_stacked_cells").file("keras").orElseThrow());
+        entries.replaceAll(e -> {
+            if (!e.name().equals(KerasArchive.CONFIG)) {
+                return e;
+            }
+            try {
+                JsonNode config = JSON.readTree(e.data());
+                ArrayNode cells = (ArrayNode) config.path("config")
+                        .path("layers")
+                        .get(1)
+                        .path("config")
+                        .path("cell")
+                        .path("config")
+                        .path("cells");
+                JsonNode inner = cells.get(0).deepCopy();
+                ((com.fasterxml.jackson.databind.node.ObjectNode) inner.path("config")).put("payload", "ARRAY");
+                for (int i = 0; i < 28; i++) {
+                    com.fasterxml.jackson.databind.node.ObjectNode wrap = JSON.createObjectNode();
+                    wrap.put("module", "keras.layers").put("class_name", "StackedRNNCells");
+                    wrap.putObject("config")
+                            .put("name", "stacked_" + i)
+                            .putArray("cells")
+                            .add(inner);
+                    inner = wrap;
+                }
+                cells.set(0, inner);
+                String text = JSON.writeValueAsString(config).replace("\"ARRAY\"", "[" + "0,".repeat(7_000_000) + "0]");
+                return new ZipBytes.Entry(e.name(), text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+        Path p = Files.write(tmp.resolve("nested.keras"), ZipBytes.write(entries));
+        // 17 s before the fix on a loaded two-core machine, 0.6 s after; the fuzzer's per-file timeout.
+        assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(10), () -> KerasModels.load(p)))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(p + ": layer 'rnn' (RNN): weight 'kernel' (layers/rnn/cell/cells/gru_cell/vars/0) has shape"
+                        + " (6, 15) in the file, the config expects (4, 24)");
+    }
+
+    /** A config value of 100,000 characters was quoted whole in the one-line message. */
+    @Test
+    void aHugeConfigValueIsCutShortInTheMessage() throws IOException {
+        Fixture f = Fixture.named("keras2_lstm_last");
+        JsonNode config = JSON.readTree(f.file("json").orElseThrow().toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode)
+                        config.path("config").path("layers").get(1).path("config"))
+                .put("units", "x".repeat(100_000));
+        Path json = tmp.resolve("units.json");
+        JSON.writeValue(json.toFile(), config);
+        Path weights = f.file("weights").orElseThrow();
+        String start = json + " with " + weights + ": layer 'lstm' (LSTM): config field 'units' is \"xxx";
+        assertThatThrownBy(() -> KerasModels.load(json, weights))
+                .isInstanceOf(ModelLoadException.class)
+                .message()
+                .startsWith(start)
+                .matches(m -> m.length() < ModelLoadException.MAX_LENGTH + 40, "is cut short")
+                .matches("(?s).*x\\.\\.\\. \\(\\d+ more characters\\)");
+    }
+
+    @Test
+    void aNestedLayerConfigIsSharedNotCopied() throws IOException {
+        JsonNode entry = JSON.readTree("{\"class_name\": \"RNN\", \"config\": {\"cell\": {\"class_name\":"
+                + " \"LSTMCell\", \"config\": {\"units\": 2}}}}");
+        LoadContext ctx = new LoadContext("f", new KerasVersion(3, "3"), LoadLimits.DEFAULTS);
+        assertThat(LayerConfig.of(entry, ctx, "layer #0").config().get("cell"))
+                .isSameAs(entry.path("config").get("cell"));
     }
 
     /** Reordered archive entries "loaded a different model": a Reshape compared its target by identity. */
