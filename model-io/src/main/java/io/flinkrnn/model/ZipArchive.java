@@ -148,12 +148,14 @@ final class ZipArchive {
         try {
             inflater.setInput(buf.array(), start, length);
             int n = 0;
-            while (n < out.length && !inflater.finished()) {
-                int got = inflater.inflate(out, n, out.length - n);
-                if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-                    throw entryFail(name, "ends before its declared " + out.length + " bytes");
-                }
+            int got = -1;
+            // No progress means the input is used up (or wants a dictionary we do not have).
+            while (n < out.length && got != 0) {
+                got = inflater.inflate(out, n, out.length - n);
                 n += got;
+            }
+            if (n < out.length) {
+                throw entryFail(name, "ends before its declared " + out.length + " bytes");
             }
             // A bomb declares a small size and inflates to more: the buffer is full, the stream is not.
             if (!inflater.finished() && inflater.inflate(new byte[1]) > 0) {

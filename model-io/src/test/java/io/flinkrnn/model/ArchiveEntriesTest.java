@@ -115,6 +115,18 @@ class ArchiveEntriesTest {
     }
 
     @Test
+    void entryThatInflatesToLessThanItsDeclaredSizeIsRefused() throws IOException {
+        List<ZipBytes.Entry> entries = new ArrayList<>(real());
+        entries.replaceAll(e -> new ZipBytes.Entry(e.name(), e.data(), true, ZipBytes.REGULAR));
+        Path p = archive("short.keras", entries);
+        byte[] bytes = Files.readAllBytes(p);
+        int name = lastIndexOf(bytes, bytes(KerasArchive.CONFIG));
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(name - 46 + 24, 100_000);
+        Files.write(p, bytes);
+        refused(p, p + ": entry 'config.json' ends before its declared 100000 bytes");
+    }
+
+    @Test
     void weightsEntryLargerThanMaxFileBytesIsRefused() throws IOException {
         // Trailing zeros after the HDF5 data deflate to almost nothing, so only the entry exceeds the limit.
         List<ZipBytes.Entry> entries = new ArrayList<>(real());
