@@ -246,7 +246,13 @@ class LoaderFuzzTest {
                 case 4 -> {
                     List<ZipBytes.Entry> entries = entries(b);
                     entries.replaceAll(e -> new ZipBytes.Entry(e.name(), e.data(), true, ZipBytes.REGULAR));
-                    yield new Mutant(b, "entries deflated", ZipBytes.write(entries), null, Expect.IDENTICAL, null);
+                    byte[] deflated = ZipBytes.write(entries);
+                    if (r.nextBoolean()) {
+                        yield new Mutant(b, "entries deflated", deflated, null, Expect.IDENTICAL, null);
+                    }
+                    int at = flipBits(deflated, r);
+                    yield new Mutant(
+                            b, "entries deflated, bits flipped at " + at, deflated, null, Expect.SAME_WEIGHTS, null);
                 }
                 case 5 -> {
                     Mutant json = jsonMutant(b, entry(b, KerasArchive.CONFIG), r);
