@@ -50,8 +50,15 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         }
         checkLayerCount(list, ctx);
         List<LayerConfig> all = new ArrayList<>();
+        Set<String> names = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
-            all.add(LayerConfig.of(list.get(i), ctx, "layer #" + i));
+            LayerConfig layer = LayerConfig.of(list.get(i), ctx, "layer #" + i);
+            // Legacy weights are found by layer name: a second 'dense_3' would take the first's weights.
+            // Keras itself refuses a Sequential model whose layers share a name.
+            if (!names.add(layer.name())) {
+                throw ctx.fail("two layers are named '" + layer.name() + "'");
+            }
+            all.add(layer);
         }
         String name = config.isObject() ? config.path("name").asText("sequential") : "sequential";
         JsonNode batchShape;

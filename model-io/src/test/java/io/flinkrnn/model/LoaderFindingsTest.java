@@ -168,6 +168,26 @@ class LoaderFindingsTest {
                 .isSameAs(entry.path("config").get("cell"));
     }
 
+    /**
+     * One flipped bit turned {@code "dense_2"} into {@code "dense_3"} in an .h5's model_config (seed
+     * 2672824930660, case 35988): the Sequential model loaded with dense_3's weights in both layers.
+     */
+    @Test
+    void twoSequentialLayersWithOneName() throws IOException {
+        byte[] h5 = Files.readAllBytes(
+                Fixture.named("keras3_activations_dense2").file("h5").orElseThrow());
+        JsonNode config = H5Config.read(h5);
+        for (JsonNode layer : config.path("config").path("layers")) {
+            if (layer.path("config").path("name").asText().equals("dense_2")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) layer.path("config")).put("name", "dense_3");
+            }
+        }
+        Path p = Files.write(tmp.resolve("names.h5"), H5Config.write(h5, config));
+        assertThatThrownBy(() -> KerasModels.load(p))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(p + ": two layers are named 'dense_3'");
+    }
+
     /** Reordered archive entries "loaded a different model": a Reshape compared its target by identity. */
     @Test
     void oneFileLoadsToEqualModels() {

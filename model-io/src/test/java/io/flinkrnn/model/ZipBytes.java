@@ -1,20 +1,20 @@
 package io.flinkrnn.model;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 
 /**
  * Writes zip archives byte by byte, so that tests can build what {@code ZipOutputStream} refuses to:
@@ -41,13 +41,18 @@ final class ZipBytes {
     private ZipBytes() {}
 
     static List<Entry> entriesOf(Path archive) {
+        try {
+            return entriesOf(Files.readAllBytes(archive));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<Entry> entriesOf(byte[] archive) {
         List<Entry> out = new ArrayList<>();
-        try (ZipFile zip = new ZipFile(archive.toFile())) {
-            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
-                ZipEntry entry = e.nextElement();
-                try (InputStream in = zip.getInputStream(entry)) {
-                    out.add(new Entry(entry.getName(), in.readAllBytes()));
-                }
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
+            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+                out.add(new Entry(entry.getName(), zip.readAllBytes()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
