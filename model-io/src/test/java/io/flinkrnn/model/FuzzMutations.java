@@ -171,7 +171,7 @@ final class FuzzMutations {
         return values[r.nextInt(values.length)];
     }
 
-    /** The mutated HDF5 bytes in the base's format: a .keras archive's weights entry, the .h5, the weights of a pair. */
+    /** The mutated HDF5 bytes in the base's format: an archive's weights entry, the .h5, a pair's weights. */
     static Mutant hdf5Mutant(FuzzBase b, String what, byte[] h5) {
         Expect e = Expect.ONE_TENSOR_MAY_CHANGE;
         return switch (b.kind()) {

@@ -23,12 +23,12 @@ import java.util.TreeSet;
  * dataset data) with one read at its address and length, so the starts and ends of those reads are
  * exactly the offsets where one structure ends and the next begins, without a second HDF5 parser.
  *
- * <p>Fields: dataspace dimensions (of datasets and attributes), string lengths and float datatypes are found by their byte
- * patterns around the values jhdf reported (a dataset's dims, a string's length), the layouts of the
- * HDF5 format specification's dataspace (version 1 and 2), datatype (class 3 string, class 1 float)
- * and global heap object. Pointer targets are the addresses of every group's and dataset's header
- * and of every structure the file points to, so a pointer can be aimed at another structure
- * (aliased datasets, groups or B-tree nodes in a cycle).
+ * <p>Fields: dataspace dimensions (of datasets and attributes), string lengths and float datatypes
+ * are found by their byte patterns around the values jhdf reported (a dataset's dims, a string's
+ * length), the layouts of the HDF5 format specification's dataspace (version 1 and 2), datatype
+ * (class 3 string, class 1 float) and global heap object. Pointer targets are the addresses of
+ * every group's and dataset's header and of every structure the file points to, so a pointer can
+ * be aimed at another structure (aliased datasets, groups or B-tree nodes in a cycle).
  */
 record H5Structure(
         List<Long> boundaries,

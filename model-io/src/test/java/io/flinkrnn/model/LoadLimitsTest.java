@@ -17,7 +17,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each size a file declares is checked against its limit before anything is allocated for it; the error names the limit. */
+/**
+ * Each size a file declares is checked against its limit before anything is allocated for it; the
+ * error names the limit.
+ */
 class LoadLimitsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

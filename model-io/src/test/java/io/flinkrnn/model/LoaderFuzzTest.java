@@ -29,16 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
  * wherever the mutation could not have changed it; never another exception, an error, or a load
  * that outlasts the per-file timeout.
  *
- * <p>"Still the original" is decided per mutation ({@link FuzzMutations.Expect}): reordering or compressing a
- * .keras archive's entries changes nothing at all; a change to the bytes of a zip entry is caught
- * by its CRC-32, and a change to a JSON config cannot change weights, so the layer classes and all
- * weight tensors must equal the original's (the config itself may legitimately become another
- * model, e.g. {@code relu} is one bit away from {@code selu}); a change to HDF5 bytes may in
- * addition alter the values of the one dataset whose header or data it hit, since h5py's files carry
- * no checksums and such a file is a valid model with other weights — but never two tensors, never a
- * shape; pointing a link at another object (a group or dataset) makes the file name that object's
- * weights instead, so all values may change, but no shape and no layer. Hostile mutations
- * (duplicate entries, nesting past the limit, too many layers) must fail.
+ * <p>"Still the original" is decided per mutation ({@link FuzzMutations.Expect}): reordering or
+ * compressing a .keras archive's entries changes nothing at all; a change to the bytes of a zip
+ * entry is caught by its CRC-32, and a change to a JSON config cannot change weights, so the layer
+ * classes and all weight tensors must equal the original's (the config itself may legitimately
+ * become another model, e.g. {@code relu} is one bit away from {@code selu}); a change to HDF5
+ * bytes may in addition alter the values of the one dataset whose header or data it hit, since
+ * h5py's files carry no checksums and such a file is a valid model with other weights — but never
+ * two tensors, never a shape; pointing a link at another object (a group or dataset) makes the
+ * file name that object's weights instead, so all values may change, but no shape and no layer.
+ * Hostile mutations (duplicate entries, nesting past the limit, too many layers) must fail.
  *
  * <p>Run with {@code -Dfuzz.files=N} for more files and {@code -Dfuzz.seed=S} to repeat a run;
  * {@code -Dfuzz.timeoutMs} sets the per-file timeout. The seed and the counts are printed.
