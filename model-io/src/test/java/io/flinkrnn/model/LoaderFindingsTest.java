@@ -188,6 +188,24 @@ class LoaderFindingsTest {
                 .hasMessage(p + ": two layers are named 'dense_3'");
     }
 
+    /**
+     * One flipped bit gave the first of two stacked ConvLSTM2D layers strides (1, 9) (seed
+     * 2802348933655, case 49098): the second one's 'valid' kernel no longer fitted its frame, and an
+     * IllegalArgumentException escaped from the spec instead of a message naming the layer.
+     */
+    @Test
+    void convLstmWhoseKernelLeavesNoOutput() throws IOException {
+        byte[] h5 = Files.readAllBytes(
+                Fixture.named("keras2_convlstm_stacked").file("h5").orElseThrow());
+        JsonNode config = H5Config.read(h5);
+        ((ArrayNode) config.path("config").path("layers").get(1).path("config").path("strides")).set(1, 9);
+        Path p = Files.write(tmp.resolve("strides.h5"), H5Config.write(h5, config));
+        assertThatThrownBy(() -> KerasModels.load(p))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(p + ": layer 'conv_lstm2d_1' (ConvLSTM2D): its (2, 2) kernel with strides (1, 1) and"
+                        + " dilation_rate (1, 1) leaves no output of the (6, 1) frame");
+    }
+
     /** Reordered archive entries "loaded a different model": a Reshape compared its target by identity. */
     @Test
     void oneFileLoadsToEqualModels() {
