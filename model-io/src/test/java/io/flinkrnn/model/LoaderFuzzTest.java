@@ -49,7 +49,8 @@ class LoaderFuzzTest {
     private static final int FILES = Integer.getInteger("fuzz.files", 30_000);
     private static final long TIMEOUT_MS = Long.getLong("fuzz.timeoutMs", 10_000);
     /** Files of these fixtures are truncated at every structure boundary, not only at random ones. */
-    private static final List<String> EVERY_BOUNDARY = List.of("keras1_gru", "keras2_lstm_last", "keras3_lstm_last");
+    private static final List<String> EVERY_BOUNDARY = List.of(
+            "keras1_gru", "keras2_lstm_last", "keras2_bidirectional_concat", "keras3_lstm_last", "keras3_rnn_cells");
 
     @TempDir
     Path tmp;
