@@ -116,7 +116,9 @@ final class ActivationReader {
                     case "hard_shrink" -> Kind.HARD_SHRINK;
                     case "tanh_shrink" -> Kind.TANH_SHRINK;
                     case "log_softmax" -> Kind.LOG_SOFTMAX;
-                    default -> throw layer.fail(field + " '" + name + "' is not supported");
+                        // Keras 2 saves a custom activation function by its bare name.
+                    default -> throw layer.fail(
+                            field + " '" + name + "' is not a Keras activation (custom activations are code, refused)");
                 };
         return new Activation(kind, defaultParameter(kind));
     }

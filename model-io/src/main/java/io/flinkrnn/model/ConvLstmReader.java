@@ -54,8 +54,9 @@ final class ConvLstmReader {
                 kernel,
                 recurrent,
                 bias);
-        if (spec.outputSize() == 0) {
-            throw c.fail("its " + kernelSize + " kernel does not fit the " + frame + " frame with padding 'valid'");
+        if (!spec.producesOutput()) {
+            throw c.fail("its " + kernelSize + " kernel with strides " + strides + " and dilation_rate " + dilation
+                    + " leaves no output of the " + frame + " frame");
         }
         return spec;
     }

@@ -1,13 +1,11 @@
 package io.flinkrnn.model;
 
+import io.flinkrnn.model.spec.Tensor;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,28 +16,33 @@ import java.util.function.Supplier;
  * The only class that touches jhdf. A damaged HDF5 file often parses until some object deep inside
  * it is read, so every access here turns jhdf's runtime failures into one line naming the file and
  * the object, instead of letting a BufferUnderflowException escape from the middle of a layer.
+ *
+ * <p>The file is read from memory, never from a channel: jhdf then slices every structure out of
+ * the one buffer, so an address or length in a damaged file cannot make it allocate (reading from a
+ * file channel, it allocates a buffer of whatever length the file declares). What remains are the
+ * arrays of a dataset's values, and {@link #weight} checks their declared size first.
  */
 final class H5File implements AutoCloseable {
 
     private final HdfFile hdf;
     private final String name;
-    private final Path deleteOnClose;
+    private final long fileBytes;
+    private final LoadLimits limits;
+    /** Bytes of unfiltered weight data read so far, which the file must hold too. */
+    private long weightBytes;
 
-    private H5File(HdfFile hdf, String name, Path deleteOnClose) {
+    private H5File(HdfFile hdf, String name, long fileBytes, LoadLimits limits) {
         this.hdf = hdf;
         this.name = name;
-        this.deleteOnClose = deleteOnClose;
+        this.fileBytes = fileBytes;
+        this.limits = limits;
     }
 
-    /**
-     * @param name how messages call the file, e.g. {@code m.keras (model.weights.h5)}
-     * @param deleteOnClose a temporary copy we created, removed on close; {@code null} for user files
-     */
-    static H5File open(Path path, String name, Path deleteOnClose) {
+    /** @param name how messages call the file, e.g. {@code m.keras (model.weights.h5)} */
+    static H5File open(byte[] bytes, String name, LoadLimits limits) {
         try {
-            return new H5File(new HdfFile(path), name, deleteOnClose);
+            return new H5File(HdfFile.fromBytes(bytes), name, bytes.length, limits);
         } catch (RuntimeException e) {
-            deleteQuietly(deleteOnClose);
             throw new ModelLoadException(name + ": not a readable HDF5 file (" + reason(e) + ")", e);
         }
     }
@@ -72,7 +75,7 @@ final class H5File implements AutoCloseable {
             if (a == null || a.isEmpty()) {
                 return Optional.empty();
             }
-            Object data = a.getData();
+            Object data = checked(a, attribute, path).getData();
             if (data instanceof String s) {
                 return Optional.of(s);
             }
@@ -112,18 +115,36 @@ final class H5File implements AutoCloseable {
                 throw fail("'" + display(path) + "' is a group, expected a weight dataset");
             }
             int[] shape = d.isScalar() ? new int[0] : d.getDimensions();
+            Class<?> type = d.getJavaType();
+            if (type != float.class && type != double.class) {
+                throw fail("weight '" + display(path) + "' holds " + type.getSimpleName() + " values, expected floats");
+            }
+            boolean unfiltered = d.getFilters().isEmpty();
+            checkDeclaredSize(
+                    "weight '" + display(path) + "' of shape " + Weight.tuple(shape),
+                    d.getSize(),
+                    d.getSizeInBytes(),
+                    unfiltered);
+            // Links can name one dataset many times; Keras's files store each weight once.
+            weightBytes += unfiltered ? d.getSizeInBytes() : 0;
+            if (weightBytes > fileBytes) {
+                throw fail("weight '" + display(path) + "' brings the weights read to " + weightBytes
+                        + " bytes, more than the whole file's " + fileBytes + " (a dataset linked more than once?)");
+            }
             Object flat = d.isEmpty() ? new float[0] : d.getDataFlat();
             float[] data;
             if (flat instanceof float[] f) {
                 data = f;
-            } else if (flat instanceof double[] dbl) {
+            } else {
+                double[] dbl = (double[]) flat;
                 data = new float[dbl.length];
                 for (int i = 0; i < dbl.length; i++) {
                     data[i] = (float) dbl[i];
                 }
-            } else {
-                throw fail("weight '" + display(path) + "' holds "
-                        + d.getJavaType().getSimpleName() + " values, expected floats");
+            }
+            if (data.length != Tensor.size(shape)) {
+                throw fail("weight '" + display(path) + "' of shape " + Weight.tuple(shape) + " holds " + data.length
+                        + " values");
             }
             return new Weight(display(path), shape, data);
         });
@@ -131,11 +152,28 @@ final class H5File implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            hdf.close();
-        } finally {
-            deleteQuietly(deleteOnClose);
+        hdf.close();
+    }
+
+    /**
+     * Before jhdf allocates for a dataset or attribute: its values must fit the limit and, when
+     * stored unfiltered, the bytes it declares must be in the file at all (a flipped dimension
+     * otherwise reserves gigabytes for data that is not there).
+     */
+    private void checkDeclaredSize(String what, long elements, long bytes, boolean unfiltered) {
+        if (elements > limits.maxTensorElements()) {
+            throw fail(what + " declares " + elements + " values, more than "
+                    + LoadLimits.limit("maxTensorElements", limits.maxTensorElements()));
         }
+        if (unfiltered && bytes > fileBytes) {
+            throw fail(what + " declares " + bytes + " bytes of data, more than the whole file's " + fileBytes);
+        }
+    }
+
+    private Attribute checked(Attribute a, String attribute, String path) {
+        checkDeclaredSize(
+                "attribute '" + attribute + "' of '" + display(path) + "'", a.getSize(), a.getSizeInBytes(), true);
+        return a;
     }
 
     private Optional<Node> node(String path) {
@@ -171,7 +209,7 @@ final class H5File implements AutoCloseable {
         if (a.isEmpty()) {
             return List.of();
         }
-        Object data = a.getData();
+        Object data = checked(a, attribute, path).getData();
         if (data instanceof String[] arr) {
             return Arrays.asList(arr);
         }
@@ -205,17 +243,5 @@ final class H5File implements AutoCloseable {
         }
         String msg = root.getMessage();
         return root.getClass().getSimpleName() + (msg == null || msg.isBlank() ? "" : ": " + msg);
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // A failed close must not hide the load's own outcome; the JVM retries at exit.
-            p.toFile().deleteOnExit();
-        }
     }
 }

@@ -1,38 +1,42 @@
 package io.flinkrnn.model;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 
-/** Jackson set up for model configs: bounded nesting and string sizes, one-line errors. */
+/** Jackson set up for model configs: length and nesting bounded by {@link LoadLimits}, one-line errors. */
 final class Json {
-
-    /** Larger than any Keras config; a config hits it only if it is not one. */
-    static final int MAX_CONFIG_CHARS = 16 << 20;
-
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
-
-    static {
-        MAPPER.getFactory()
-                .setStreamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(200)
-                        .maxStringLength(MAX_CONFIG_CHARS)
-                        .maxDocumentLength(MAX_CONFIG_CHARS)
-                        .build());
-    }
 
     private Json() {}
 
-    static JsonNode parse(byte[] bytes, String display) {
+    static JsonNode parse(byte[] bytes, String display, LoadLimits limits) {
+        if (bytes.length > limits.maxConfigBytes()) {
+            throw new ModelLoadException(display + ": " + bytes.length + " bytes of config, more than "
+                    + LoadLimits.limit("maxConfigBytes", limits.maxConfigBytes()));
+        }
+        // The constraints live on the factory; a mapper per config costs far less than the parse.
+        ObjectMapper mapper = new ObjectMapper(JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(limits.maxJsonDepth())
+                        .maxStringLength((int) limits.maxConfigBytes())
+                        .maxDocumentLength(limits.maxConfigBytes())
+                        .build())
+                .build());
         try {
-            JsonNode n = MAPPER.readTree(bytes);
+            JsonNode n = mapper.readTree(bytes);
             if (n == null || n.isMissingNode()) {
                 throw new ModelLoadException(display + ": is empty, expected JSON");
             }
             return n;
+        } catch (StreamConstraintsException e) {
+            String what = e.getOriginalMessage().contains("nesting depth")
+                    ? "nests deeper than " + LoadLimits.limit("maxJsonDepth", limits.maxJsonDepth())
+                    : "exceeds a JSON parser bound (" + e.getOriginalMessage() + ")";
+            throw new ModelLoadException(display + ": " + what, e);
         } catch (JsonProcessingException e) {
             throw new ModelLoadException(
                     display + ": not valid JSON (" + e.getOriginalMessage() + ", line "

@@ -42,7 +42,7 @@ final class Keras3Weights implements WeightStore {
             return Optional.empty();
         }
         List<Weight> out = new ArrayList<>();
-        collect(group, layer, out);
+        collect(group, layer, false, out);
         return Optional.of(out);
     }
 
@@ -51,7 +51,11 @@ final class Keras3Weights implements WeightStore {
         return "it has groups " + (h5.isGroup("layers") ? h5.children("layers") : List.of());
     }
 
-    private void collect(String group, LayerConfig config, List<Weight> out) {
+    /**
+     * @param leaf the group holds the variables of a config that has no nested layer of its own (an
+     *     LSTM's {@code cell}): nothing below it is read, so groups linked in a cycle end here
+     */
+    private void collect(String group, LayerConfig config, boolean leaf, List<Weight> out) {
         String vars = group + "/vars";
         if (h5.isGroup(vars)) {
             List<Integer> indexes = new ArrayList<>();
@@ -67,9 +71,13 @@ final class Keras3Weights implements WeightStore {
                 out.add(h5.weight(vars + "/" + i));
             }
         }
+        if (leaf) {
+            return;
+        }
         for (String attr : NESTED) {
             if (h5.isGroup(group + "/" + attr)) {
-                collect(group + "/" + attr, nestedConfig(config, attr), out);
+                LayerConfig nested = nestedConfig(config, attr);
+                collect(group + "/" + attr, nested, nested == config, out);
             }
         }
         if (h5.isGroup(group + "/cells")) {
@@ -77,7 +85,7 @@ final class Keras3Weights implements WeightStore {
             var cells = config.require("cells");
             for (int i = 0; i < cells.size(); i++) {
                 LayerConfig cell = LayerConfig.of(cells.get(i), config.ctx(), config.where() + " cell #" + i);
-                collect(group + "/cells/" + unique(snakeCase(cell.className()), used), cell, out);
+                collect(group + "/cells/" + unique(snakeCase(cell.className()), used), cell, false, out);
             }
         }
     }

@@ -30,6 +30,8 @@ final class LayerSupport {
     /** Recurrent convolutions over other ranks than frames. */
     private static final Set<String> CONV_RECURRENT = Set.of("ConvLSTM1D", "ConvLSTM3D");
 
+    private static final String LAMBDA = "Lambda: a Lambda layer is code, refused";
+
     private LayerSupport() {}
 
     @SafeVarargs
@@ -58,7 +60,7 @@ final class LayerSupport {
             return custom;
         }
         if (cls.equals("Lambda")) {
-            return Optional.of("Lambda: a Lambda layer is code, refused");
+            return Optional.of(LAMBDA);
         }
         if (CONV_RECURRENT.contains(cls)) {
             return Optional.of(cls + ": only ConvLSTM2D of the convolutional recurrent layers is supported");
@@ -95,6 +97,9 @@ final class LayerSupport {
         Optional<String> custom = custom(cell);
         if (custom.isPresent()) {
             return custom;
+        }
+        if (cell.className().equals("Lambda")) {
+            return Optional.of(LAMBDA);
         }
         if (!CELLS.contains(cell.className())) {
             return Optional.of(cell.className());

@@ -24,6 +24,9 @@ final class ModelBuilder {
         WeightStore store = weights.apply(chain);
         boolean tokens = chain.layers().get(0).className().equals("Embedding");
         Shape input = inputShape(chain.batchShape(), tokens, ctx);
+        oversized(input, ctx.limits()).ifPresent(p -> {
+            throw ctx.fail("the model's input " + p);
+        });
         List<LayerSpec> specs = new ArrayList<>();
         Shape shape = input;
         for (int i = 0; i < chain.layers().size(); i++) {
@@ -38,6 +41,9 @@ final class ModelBuilder {
             } catch (IllegalArgumentException e) {
                 throw layer.fail(e.getMessage());
             }
+            oversized(shape, ctx.limits()).ifPresent(p -> {
+                throw layer.fail("its output " + p);
+            });
             specs.add(spec);
         }
         JsonNode batch = chain.batchShape().get(0);
@@ -49,6 +55,26 @@ final class ModelBuilder {
                 tokens,
                 batch == null || batch.isNull() ? Optional.empty() : Optional.of(batch.asInt()),
                 specs);
+    }
+
+    /**
+     * The engine reserves a layer's whole output per key, so sizes that come from the config alone
+     * (a fixed input length, a RepeatVector's {@code n}, a Reshape's target) are bounded like weights.
+     */
+    private static Optional<String> oversized(Shape shape, LoadLimits limits) {
+        long values = shape.timeSteps() == null ? 1 : shape.timeSteps();
+        try {
+            for (int d : shape.features()) {
+                values = Math.multiplyExact(values, (long) d);
+            }
+        } catch (ArithmeticException e) {
+            values = Long.MAX_VALUE;
+        }
+        if (values <= limits.maxTensorElements()) {
+            return Optional.empty();
+        }
+        return Optional.of(shape + " holds " + (values == Long.MAX_VALUE ? "more than 2^63" : values)
+                + " values, more than " + LoadLimits.limit("maxTensorElements", limits.maxTensorElements()));
     }
 
     /**

@@ -48,9 +48,17 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         if (!list.isArray() || list.isEmpty()) {
             throw ctx.fail("the Sequential model has no layers");
         }
+        checkLayerCount(list, ctx);
         List<LayerConfig> all = new ArrayList<>();
+        Set<String> names = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
-            all.add(LayerConfig.of(list.get(i), ctx, "layer #" + i));
+            LayerConfig layer = LayerConfig.of(list.get(i), ctx, "layer #" + i);
+            // Legacy weights are found by layer name: a second 'dense_3' would take the first's weights.
+            // Keras itself refuses a Sequential model whose layers share a name.
+            if (!names.add(layer.name())) {
+                throw ctx.fail("two layers are named '" + layer.name() + "'");
+            }
+            all.add(layer);
         }
         String name = config.isObject() ? config.path("name").asText("sequential") : "sequential";
         JsonNode batchShape;
@@ -73,6 +81,7 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         if (!list.isArray() || list.isEmpty()) {
             throw ctx.fail("the Functional model has no layers");
         }
+        checkLayerCount(list, ctx);
         Map<String, LayerConfig> byName = new LinkedHashMap<>();
         List<LayerConfig> all = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -141,6 +150,13 @@ record ModelChain(String name, JsonNode batchShape, List<LayerConfig> layers, Li
         }
         String name = config.path("name").asText("model");
         return new ModelChain(name, inputLayerShape(input), List.copyOf(chain), List.copyOf(all));
+    }
+
+    private static void checkLayerCount(JsonNode list, LoadContext ctx) {
+        int max = ctx.limits().maxLayers();
+        if (list.size() > max) {
+            throw ctx.fail("the model has " + list.size() + " layers, more than " + LoadLimits.limit("maxLayers", max));
+        }
     }
 
     /** {@code [layer, node, tensor]} of a graph reference; the node index does not matter in a chain. */

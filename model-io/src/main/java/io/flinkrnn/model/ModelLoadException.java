@@ -15,7 +15,16 @@ public final class ModelLoadException extends RuntimeException {
         super(oneLine(message), cause);
     }
 
+    /** Messages quote config values, which a hostile file can make megabytes long. */
+    static final int MAX_LENGTH = 1_000;
+
     static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+        if (s == null) {
+            return "";
+        }
+        String line = s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+        return line.length() <= MAX_LENGTH
+                ? line
+                : line.substring(0, MAX_LENGTH) + "... (" + (line.length() - MAX_LENGTH) + " more characters)";
     }
 }

@@ -97,32 +97,6 @@ class LoadErrorsTest {
     }
 
     @Test
-    void configLargerThanTheLimitStopsWhileInflating() throws IOException {
-        Path p = rewriteArchive("huge.keras", (name, out) -> {
-            if (name.equals("config.json")) {
-                // 17 MiB of spaces compress to a few KiB: the declared size is not trusted.
-                byte[] spaces = new byte[1 << 20];
-                java.util.Arrays.fill(spaces, (byte) ' ');
-                for (int i = 0; i < 17; i++) {
-                    out.write(spaces);
-                }
-                return true;
-            }
-            return false;
-        });
-        fails(() -> KerasModels.load(p))
-                .hasMessage(p + ": entry config.json is larger than the limit of 16777216 bytes");
-    }
-
-    @Test
-    void archiveEntriesWithPathsAreNeverExtracted() throws IOException {
-        Path p = rewriteArchive("slip.keras", (name, out) -> false, "../../evil.txt", "/tmp/evil-abs.txt");
-        assertThat(KerasModels.load(p).paramCount()).isEqualTo(keras3.countParams());
-        assertThat(tmp.getParent().getParent().resolve("evil.txt")).doesNotExist();
-        assertThat(Path.of("/tmp/evil-abs.txt")).doesNotExist();
-    }
-
-    @Test
     void unsupportedLayersAreListedAllAtOnce() throws IOException {
         Path p = editConfig("unsupported.keras", config -> {
             ArrayNode layers = (ArrayNode) config.path("config").path("layers");
@@ -289,8 +263,8 @@ class LoadErrorsTest {
         boolean rewrite(String entry, OutputStream out) throws IOException;
     }
 
-    /** A copy of the fixture's .keras archive with entries replaced and extra (hostile) entries added. */
-    private Path rewriteArchive(String name, EntryRewriter rewriter, String... extraEntries) throws IOException {
+    /** A copy of the fixture's .keras archive with entries replaced. */
+    private Path rewriteArchive(String name, EntryRewriter rewriter) throws IOException {
         Path p = tmp.resolve(name);
         try (ZipFile source = new ZipFile(keras3.file("keras").orElseThrow().toFile());
                 ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(p))) {
@@ -302,11 +276,6 @@ class LoadErrorsTest {
                         in.transferTo(out);
                     }
                 }
-                out.closeEntry();
-            }
-            for (String extra : extraEntries) {
-                out.putNextEntry(new ZipEntry(extra));
-                out.write("evil".getBytes(StandardCharsets.UTF_8));
                 out.closeEntry();
             }
         }

@@ -50,10 +50,20 @@ public record ConvLstm2dCellSpec(
                 outputLength(frame.cols(), kernelSize.cols(), strides.cols(), dilationRate.cols()));
     }
 
+    /**
+     * Whether the input convolution leaves any output; a model file can ask for a kernel, stride or
+     * dilation that does not ({@link #outputFrame} then has no valid size).
+     */
+    public boolean producesOutput() {
+        return outputLength(frame.rows(), kernelSize.rows(), strides.rows(), dilationRate.rows()) > 0
+                && outputLength(frame.cols(), kernelSize.cols(), strides.cols(), dilationRate.cols()) > 0;
+    }
+
+    /** In long arithmetic: a dilation or stride near Integer.MAX_VALUE must not wrap around. */
     private int outputLength(int input, int kernel, int stride, int dilation) {
-        int span = (kernel - 1) * dilation + 1;
-        int covered = padding == Padding.SAME ? input : input - span + 1;
-        return Math.max(0, (covered + stride - 1) / stride);
+        long span = (kernel - 1L) * dilation + 1;
+        long covered = padding == Padding.SAME ? input : input - span + 1;
+        return (int) Math.max(0, (covered + stride - 1) / stride);
     }
 
     /** A frame's shape in {@code dataFormat}'s order. */

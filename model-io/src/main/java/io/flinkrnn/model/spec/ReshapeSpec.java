@@ -15,6 +15,22 @@ public record ReshapeSpec(String name, int[] targetShape) implements LayerSpec {
         return targetShape.clone();
     }
 
+    /** By value: a record compares arrays by identity, and two loads of one file must be equal. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ReshapeSpec r && name.equals(r.name) && java.util.Arrays.equals(targetShape, r.targetShape);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * name.hashCode() + java.util.Arrays.hashCode(targetShape);
+    }
+
+    @Override
+    public String toString() {
+        return "ReshapeSpec[" + name + ", " + Shape.tuple(targetShape) + "]";
+    }
+
     @Override
     public String className() {
         return "Reshape";
@@ -22,6 +38,9 @@ public record ReshapeSpec(String name, int[] targetShape) implements LayerSpec {
 
     @Override
     public Shape outputShape(Shape input) {
+        if (input.sequence() && input.timeSteps() == null) {
+            throw new IllegalArgumentException("Reshape '" + name + "' needs a fixed input length, got " + input);
+        }
         long total = (input.sequence() ? input.timeSteps() : 1) * (long) input.stepSize();
         int[] dims = targetShape.clone();
         long known = 1;
@@ -33,10 +52,10 @@ public record ReshapeSpec(String name, int[] targetShape) implements LayerSpec {
                 known *= dims[i];
             }
         }
-        if (unknown >= 0) {
-            dims[unknown] = Math.toIntExact(total / known);
+        if (unknown >= 0 && total / known <= Integer.MAX_VALUE) {
+            dims[unknown] = (int) (total / known);
         }
-        if (Tensor.size(dims) != total) {
+        if (unknown >= 0 && dims[unknown] == -1 || Tensor.size(dims) != total) {
             throw new IllegalArgumentException(
                     "Reshape '" + name + "' cannot turn " + input + " into " + Shape.tuple(targetShape));
         }
