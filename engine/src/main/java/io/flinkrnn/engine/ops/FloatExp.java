@@ -2,8 +2,8 @@ package io.flinkrnn.engine.ops;
 
 /**
  * The recurrent cells' sigmoid and tanh in float32, through an exp of our own. Built only from
- * operations that IEEE 754 rounds exactly (add, multiply, divide, fused multiply-add, comparisons
- * and exponent-bit arithmetic), so every path that computes them gets the same bits: this scalar code,
+ * operations that IEEE 754 rounds exactly (add, multiply, divide, fused multiply-add) and integer
+ * arithmetic on the bits, so every path that computes them gets the same bits: this scalar code,
  * its Vector API twin ({@link VectorActivations}) whatever the vector width, interpreted or compiled
  * by C1 or C2, on any CPU. The JDK's own exps do not give that: the Vector API's lane-wise {@code
  * EXP} is {@code Math.exp} per lane until C2 compiles it to a vendor routine that rounds otherwise,
@@ -11,13 +11,21 @@ package io.flinkrnn.engine.ops;
  *
  * <p>exp(t) = 2^n · p(r) with n = round(t·log2 e) and r = t − n·ln 2 (ln 2 split in two so that the
  * reduction loses no bits), |r| ≤ ln 2 / 2, and p the degree-7 Taylor polynomial of exp, whose
- * truncation error there (r^8/8! < 6e-9 relative) is a tenth of a float32 ulp. t is clamped to
- * [−87, 88], where 2^n is a normal float, which moves sigmoid and tanh by less than 1e-37.
+ * truncation error there (r^8/8! < 6e-9 relative) is a tenth of a float32 ulp: within 2 ulps for
+ * |t| ≤ 87. t is clamped to [−88, 88]: at the top 2^n is 2^127, and below −87.7 it is 0 (n = −127
+ * puts 0 in the exponent field), so exp there is 0 rather than a number under 1e-38; sigmoid and
+ * tanh move by less than that. The clamp works on the bits (magnitude capped, sign kept), as
+ * integer min is one cheap instruction where the vector twin's float min, max or masked blend cost
+ * several: it sends ±∞ to ±88, which saturates sigmoid and tanh as it should, and also NaN, which
+ * validated events and finite weights cannot produce, to ±88.
  */
 final class FloatExp {
 
-    static final float MIN = -87f;
-    static final float MAX = 88f;
+    /** The clamp's bound, 88, as float bits: for non-negative floats, bits order like values. */
+    static final int LIMIT_BITS = Float.floatToRawIntBits(88f);
+
+    static final int MAGNITUDE = 0x7FFFFFFF;
+    static final int SIGN = 0x80000000;
     static final float LOG2E = 1.44269504f;
     /** 1.5·2^23: adding it rounds to an integer, which lands in the low mantissa bits of the sum. */
     static final float ROUND = 12582912f;
@@ -50,10 +58,8 @@ final class FloatExp {
     }
 
     static float exp(float x) {
-        // Compare-and-select rather than Math.max/min, whose NaN and -0 rules cost the vector twin
-        // several instructions each; NaN passes through unclamped either way.
-        float t = x < MIN ? MIN : x;
-        t = t > MAX ? MAX : t;
+        int bits = Float.floatToRawIntBits(x);
+        float t = Float.intBitsToFloat(Math.min(bits & MAGNITUDE, LIMIT_BITS) | (bits & SIGN));
         float shifted = Math.fma(t, LOG2E, ROUND);
         float n = shifted - ROUND;
         float r = Math.fma(n, -LN2_HI, t);

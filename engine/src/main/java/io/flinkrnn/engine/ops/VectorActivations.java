@@ -21,8 +21,6 @@ final class VectorActivations {
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
     private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -FloatExp.LN2_HI);
     private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -FloatExp.LN2_LO);
-    private static final FloatVector MIN = FloatVector.broadcast(S, FloatExp.MIN);
-    private static final FloatVector MAX = FloatVector.broadcast(S, FloatExp.MAX);
     private static final FloatVector C5 = FloatVector.broadcast(S, FloatExp.C5);
     private static final FloatVector C4 = FloatVector.broadcast(S, FloatExp.C4);
     private static final FloatVector C3 = FloatVector.broadcast(S, FloatExp.C3);
@@ -100,8 +98,11 @@ final class VectorActivations {
 
     /** {@link FloatExp#exp}, lane by lane, operation for operation. */
     private static FloatVector exp(FloatVector x) {
-        FloatVector t = x.blend(MIN, x.compare(VectorOperators.LT, MIN));
-        t = t.blend(MAX, t.compare(VectorOperators.GT, MAX));
+        IntVector xBits = (IntVector) x.viewAsIntegralLanes();
+        FloatVector t = (FloatVector) xBits.and(FloatExp.MAGNITUDE)
+                .min(FloatExp.LIMIT_BITS)
+                .or(xBits.and(FloatExp.SIGN))
+                .viewAsFloatingLanes();
         FloatVector shifted = t.fma(FloatExp.LOG2E, FloatExp.ROUND);
         FloatVector n = shifted.sub(FloatExp.ROUND);
         FloatVector r = n.fma(MINUS_LN2_HI, t);
