@@ -1,11 +1,14 @@
 package io.flinkrnn.model;
 
+import java.io.Serializable;
+
 /**
  * Bounds on what a model file may make the loader allocate. Every size or count that a file
  * declares (a dataset's element count, a zip entry's size, a config's length, nesting depth and
  * layer count) is checked against these before memory is reserved for it, so a hostile or damaged
  * file fails with a {@link ModelLoadException} naming the limit instead of exhausting the heap.
- * The defaults hold every Keras recurrent model flink-rnn can serve with room to spare.
+ * The defaults hold every Keras recurrent model flink-rnn can serve with room to spare. A job takes
+ * them from {@code flink-rnn.model.limits.*} options; it carries them with its model source.
  *
  * @param maxFileBytes an HDF5 file ({@code .h5}, weights) or a {@code .keras} archive, and the
  *     archive's {@code model.weights.h5} entry: all are read into memory whole
@@ -17,7 +20,8 @@ package io.flinkrnn.model;
  *     layer's output (all its fixed time steps)
  */
 public record LoadLimits(
-        long maxFileBytes, long maxConfigBytes, int maxJsonDepth, int maxLayers, long maxTensorElements) {
+        long maxFileBytes, long maxConfigBytes, int maxJsonDepth, int maxLayers, long maxTensorElements)
+        implements Serializable {
 
     /** 1 GiB per file, 16 MiB per config, depth 100, 1,000 layers, 2^28 values per weight. */
     public static final LoadLimits DEFAULTS = new LoadLimits(1L << 30, 16L << 20, 100, 1_000, 1L << 28);

@@ -46,12 +46,13 @@ public final class ModelLoader {
 
     private static Resolved read(ModelSource source) {
         if (source.inStore()) {
-            ModelStore.StoredModel stored = ModelStore.at(source.store()).fetch(source.model(), source.version());
+            ModelStore.StoredModel stored =
+                    ModelStore.at(source.store()).fetch(source.model(), source.version(), source.limits());
             return new Resolved(stored.spec(), stored.manifest().version());
         }
         ModelSpec spec = source.weights() == null
-                ? KerasModels.load(Path.of(source.model()))
-                : KerasModels.load(Path.of(source.model()), Path.of(source.weights()));
+                ? KerasModels.load(Path.of(source.model()), source.limits())
+                : KerasModels.load(Path.of(source.model()), Path.of(source.weights()), source.limits());
         return new Resolved(spec, source.version());
     }
 }

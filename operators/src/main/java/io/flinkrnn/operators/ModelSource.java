@@ -1,5 +1,6 @@
 package io.flinkrnn.operators;
 
+import io.flinkrnn.model.LoadLimits;
 import java.io.Serializable;
 import java.nio.file.Path;
 
@@ -11,11 +12,19 @@ import java.nio.file.Path;
  * @param weights the weights file of a JSON config, else {@code null}
  * @param store the store's root URI when the model comes from a store, else {@code null}
  * @param version for a file, the label outputs carry; for a store, the version or {@code latest}
+ * @param limits what the files may make the loader allocate ({@code flink-rnn.model.limits.*})
  */
-public record ModelSource(String model, String weights, String store, String version) implements Serializable {
+public record ModelSource(String model, String weights, String store, String version, LoadLimits limits)
+        implements Serializable {
+
+    public ModelSource {
+        if (limits == null) {
+            throw new IllegalArgumentException("a model source needs load limits, e.g. LoadLimits.DEFAULTS");
+        }
+    }
 
     public static ModelSource of(Path model) {
-        return new ModelSource(model.toString(), null, null, model.getFileName().toString());
+        return new ModelSource(model.toString(), null, null, model.getFileName().toString(), LoadLimits.DEFAULTS);
     }
 
     public static ModelSource of(Path jsonConfig, Path weights) {
@@ -23,12 +32,13 @@ public record ModelSource(String model, String weights, String store, String ver
                 jsonConfig.toString(),
                 weights.toString(),
                 null,
-                jsonConfig.getFileName().toString());
+                jsonConfig.getFileName().toString(),
+                LoadLimits.DEFAULTS);
     }
 
     /** Model {@code name} of the store at {@code storeUri}, in {@code version} or {@code latest}. */
     public static ModelSource fromStore(String storeUri, String name, String version) {
-        return new ModelSource(name, null, storeUri, version == null ? "latest" : version);
+        return new ModelSource(name, null, storeUri, version == null ? "latest" : version, LoadLimits.DEFAULTS);
     }
 
     public boolean inStore() {
@@ -36,6 +46,10 @@ public record ModelSource(String model, String weights, String store, String ver
     }
 
     public ModelSource withVersion(String newVersion) {
-        return new ModelSource(model, weights, store, newVersion);
+        return new ModelSource(model, weights, store, newVersion, limits);
+    }
+
+    public ModelSource withLimits(LoadLimits newLimits) {
+        return new ModelSource(model, weights, store, version, newLimits);
     }
 }

@@ -109,7 +109,7 @@ public final class RnnInference {
     }
 
     public RnnSettings settings() {
-        return RnnSettings.from(model, config);
+        return RnnSettings.from(model.withLimits(RnnOptions.loadLimits(config)), config);
     }
 
     public Result apply(KeyedStream<RnnEvent, String> events) {

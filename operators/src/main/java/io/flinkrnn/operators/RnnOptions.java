@@ -2,8 +2,11 @@ package io.flinkrnn.operators;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
+import io.flinkrnn.model.LoadLimits;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.ReadableConfig;
 
 /** Every knob of the inference operator as a Flink {@link ConfigOption}, for config files and flags. */
 public final class RnnOptions {
@@ -63,6 +66,45 @@ public final class RnnOptions {
             .defaultValue(1000)
             .withDescription("Most steps a forecast control may ask for; a longer, zero or negative horizon is "
                     + "rejected with a reason. Each step is one engine step on the operator's thread.");
+
+    public static final ConfigOption<MemorySize> MAX_FILE_SIZE = key("flink-rnn.model.limits.max-file-size")
+            .memoryType()
+            .defaultValue(MemorySize.ofMebiBytes(LoadLimits.DEFAULTS.maxFileBytes() >> 20))
+            .withDescription("Largest .h5, weights file or .keras archive (and its weights entry) the loader reads.");
+
+    public static final ConfigOption<MemorySize> MAX_CONFIG_SIZE = key("flink-rnn.model.limits.max-config-size")
+            .memoryType()
+            .defaultValue(MemorySize.ofMebiBytes(LoadLimits.DEFAULTS.maxConfigBytes() >> 20))
+            .withDescription("Largest JSON model config (a .json file, config.json, an .h5's model_config).");
+
+    public static final ConfigOption<Integer> MAX_JSON_DEPTH = key("flink-rnn.model.limits.max-json-depth")
+            .intType()
+            .defaultValue(LoadLimits.DEFAULTS.maxJsonDepth())
+            .withDescription("Deepest nesting of JSON arrays and objects in a model config.");
+
+    public static final ConfigOption<Integer> MAX_LAYERS = key("flink-rnn.model.limits.max-layers")
+            .intType()
+            .defaultValue(LoadLimits.DEFAULTS.maxLayers())
+            .withDescription("Most layers a model may list.");
+
+    public static final ConfigOption<Long> MAX_TENSOR_ELEMENTS = key("flink-rnn.model.limits.max-tensor-elements")
+            .longType()
+            .defaultValue(LoadLimits.DEFAULTS.maxTensorElements())
+            .withDescription("Most values in one weight, and in one sample of the input or of a layer's output.");
+
+    /** The loader's limits these options set ({@link LoadLimits#DEFAULTS} where none is set). */
+    public static LoadLimits loadLimits(ReadableConfig config) {
+        try {
+            return new LoadLimits(
+                    config.get(MAX_FILE_SIZE).getBytes(),
+                    config.get(MAX_CONFIG_SIZE).getBytes(),
+                    config.get(MAX_JSON_DEPTH),
+                    config.get(MAX_LAYERS),
+                    config.get(MAX_TENSOR_ELEMENTS));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("flink-rnn.model.limits: " + e.getMessage(), e);
+        }
+    }
 
     /** What happens to keys' states when a new model version takes over. */
     public enum SwapPolicy {

@@ -113,6 +113,7 @@ public final class RunConfig {
                         + "': the job would read its own output");
             }
         }
+        RnnOptions.loadLimits(config);
         String mode = config.get(RnnOptions.MODE).toLowerCase(Locale.ROOT);
         if (config.contains(RnnOptions.WINDOW) && !mode.equals("window")) {
             throw new IllegalArgumentException(RnnOptions.WINDOW.key() + " is set but " + RnnOptions.MODE.key()
@@ -161,6 +162,10 @@ public final class RunConfig {
     }
 
     public ModelSource model() {
+        return modelFile().withLimits(RnnOptions.loadLimits(config));
+    }
+
+    private ModelSource modelFile() {
         if (config.contains(RunOptions.MODEL_STORE)) {
             return ModelSource.fromStore(
                     config.get(RunOptions.MODEL_STORE),

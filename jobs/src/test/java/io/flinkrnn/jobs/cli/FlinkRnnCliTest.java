@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkrnn.model.fixtures.Fixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,22 @@ class FlinkRnnCliTest {
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("Usage: flink-rnn").contains("help");
+    }
+
+    @Test
+    void loaderLimitsComeFromLimitOptionsAndTheErrorNamesTheLimit() {
+        String model =
+                Fixture.named("keras3_stacked_long").file("keras").orElseThrow().toString();
+        assertThat(run("inspect", "--model", model, "--limit", "max-layers=3")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("the model has 4 layers, more than the limit maxLayers (3)")
+                .doesNotContain("\tat ");
+        assertThat(run("inspect", "--model", model, "--limit", "max-layers=4", "--limit", "max-file-size=1mb"))
+                .isZero();
+        assertThat(run("inspect", "--model", model, "--limit", "max-layer=3")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("unknown --limit 'max-layer' (one of max-file-size, max-config-size, max-json-depth, "
+                        + "max-layers, max-tensor-elements)");
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
+import io.flinkrnn.model.LoadLimits;
+import io.flinkrnn.model.ModelLoadException;
 import io.flinkrnn.model.fixtures.Fixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,6 +19,7 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.CompressionType;
@@ -138,6 +141,21 @@ class RunConfigTest {
         timeout.put("execution.checkpointing.interval", "1 min");
         assertThatThrownBy(() -> RunConfig.of(timeout))
                 .hasMessageContaining("must be longer than execution.checkpointing.interval");
+    }
+
+    @Test
+    void loaderLimitsTravelWithTheModelAndRefuseOnTheClient() {
+        RunConfig limited = RunConfig.of(with("flink-rnn.model.limits.max-layers", "1"));
+        assertThat(limited.model().limits()).isEqualTo(LoadLimits.DEFAULTS.withMaxLayers(1));
+        assertThatThrownBy(() -> KafkaRnnJob.build(StreamExecutionEnvironment.createLocalEnvironment(1), limited))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("the limit maxLayers (1)");
+        assertThat(RunConfig.of(with("flink-rnn.model.limits.max-file-size", "1536 mb"))
+                        .model()
+                        .limits())
+                .isEqualTo(LoadLimits.DEFAULTS.withMaxFileBytes(1536L << 20));
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.model.limits.max-file-size", "4 gb")))
+                .hasMessageStartingWith("flink-rnn.model.limits: maxFileBytes must be between 1 and");
     }
 
     @Test

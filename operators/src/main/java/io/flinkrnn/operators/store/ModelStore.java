@@ -3,6 +3,7 @@ package io.flinkrnn.operators.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flinkrnn.model.KerasModels;
+import io.flinkrnn.model.LoadLimits;
 import io.flinkrnn.model.spec.ModelSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,6 +150,11 @@ public final class ModelStore {
      * @throws IllegalStateException naming the file whose hash does not match
      */
     public StoredModel fetch(String name, String version) {
+        return fetch(name, version, LoadLimits.DEFAULTS);
+    }
+
+    /** {@link #fetch(String, String)}, loading within {@code limits}. */
+    public StoredModel fetch(String name, String version, LoadLimits limits) {
         ModelManifest m = resolve(name, version);
         try {
             java.nio.file.Path local = Files.createTempDirectory("flink-rnn-" + m.name() + "-" + m.version() + "-");
@@ -168,8 +174,9 @@ public final class ModelStore {
             }
             ModelManifest.StoredFile weights = m.file("weights");
             java.nio.file.Path model = local.resolve(m.file("model").name());
-            ModelSpec spec =
-                    weights == null ? KerasModels.load(model) : KerasModels.load(model, local.resolve(weights.name()));
+            ModelSpec spec = weights == null
+                    ? KerasModels.load(model, limits)
+                    : KerasModels.load(model, local.resolve(weights.name()), limits);
             return new StoredModel(m, spec);
         } catch (IOException e) {
             throw new UncheckedIOException(
