@@ -25,7 +25,23 @@ import org.apache.flink.util.Collector;
  * }</pre>
  *
  * Every setting is also a {@link RnnOptions} key, so {@link #configure(ReadableConfig)} takes them
- * from a Flink configuration; calls after it override single settings.
+ * from a Flink configuration; calls after it override single settings. Each key of the stream is one
+ * batch row of a Keras stateful RNN: its recurrent states live in Flink keyed state, so they survive
+ * checkpoints, savepoints and rescaling (docs/SEMANTICS.md section 1).
+ *
+ * <p>A minimal job (the whole program is examples/quickstart in the repository):
+ *
+ * <pre>{@code
+ * StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * DataStream<RnnEvent> events = env.fromData(
+ *         new RnnEvent("sensor-1", 0, new float[] {0.1f, 0.2f, 0.3f, 0.4f}),
+ *         new RnnEvent("sensor-2", 0, new float[] {0.5f, 0.6f, 0.7f, 0.8f}));
+ * RnnInference.forModel(ModelSource.of(Path.of("model.keras")))
+ *         .apply(events.keyBy(RnnEvent::key))
+ *         .predictions()
+ *         .print();
+ * env.execute("rnn");
+ * }</pre>
  */
 public final class RnnInference {
 
@@ -38,6 +54,13 @@ public final class RnnInference {
         this.model = model;
     }
 
+    /**
+     * Starts a builder for the model at {@code model}.
+     *
+     * @param model where the TaskManagers read the Keras model from
+     * @return a builder with every setting at its {@link RnnOptions} default
+     * @throws IllegalArgumentException when {@code model} is {@code null}
+     */
     public static RnnInference forModel(ModelSource model) {
         if (model == null) {
             throw new IllegalArgumentException("forModel needs a model source");
@@ -45,50 +68,109 @@ public final class RnnInference {
         return new RnnInference(model);
     }
 
+    /**
+     * Takes every {@link RnnOptions} key set in {@code options}, e.g. from the job's configuration.
+     *
+     * @param options a Flink configuration; keys that are not {@code flink-rnn.*} options are ignored
+     * @return this builder
+     */
     public RnnInference configure(ReadableConfig options) {
         config.addAll(Configuration.fromMap(options.toMap()));
         return this;
     }
 
-    /** {@code stateful}, {@code window} or {@code auto} (docs/SEMANTICS.md section 2). */
+    /**
+     * How events become model inputs (docs/SEMANTICS.md section 2), {@link RnnOptions#MODE}.
+     *
+     * @param mode {@code stateful}, {@code window} or {@code auto}, which reads the model file
+     * @return this builder
+     */
     public RnnInference mode(String mode) {
         config.set(RnnOptions.MODE, mode);
         return this;
     }
 
+    /**
+     * The window length of window mode, {@link RnnOptions#WINDOW}.
+     *
+     * @param n the number of a key's latest events each prediction reads
+     * @return this builder
+     */
     public RnnInference window(int n) {
         config.set(RnnOptions.WINDOW, n);
         return this;
     }
 
+    /**
+     * How many events, across keys, one batched engine step serves ({@link RnnOptions#BUNDLE_MAX_EVENTS},
+     * {@link RnnOptions#BUNDLE_MAX_DELAY}).
+     *
+     * @param maxEvents events buffered before a step runs
+     * @param maxDelay longest time an event waits for the count, in processing time; zero waits for it
+     * @return this builder
+     */
     public RnnInference bundle(int maxEvents, Duration maxDelay) {
         config.set(RnnOptions.BUNDLE_MAX_EVENTS, maxEvents);
         config.set(RnnOptions.BUNDLE_MAX_DELAY, maxDelay);
         return this;
     }
 
+    /**
+     * Drops the state of a key that saw no event for {@code ttl}, {@link RnnOptions#IDLE_TTL}.
+     *
+     * @param ttl how long a key may stay idle before its next event starts from zero state
+     * @return this builder
+     */
     public RnnInference idleTtl(Duration ttl) {
         config.set(RnnOptions.IDLE_TTL, ttl);
         return this;
     }
 
+    /**
+     * Starts a fresh sequence for a key whose events are further apart than {@code gap}, {@link
+     * RnnOptions#SESSION_GAP}.
+     *
+     * @param gap the longest gap within one sequence, against {@link RnnEvent#timestamp()} read as
+     *     milliseconds
+     * @return this builder
+     */
     public RnnInference sessionGap(Duration gap) {
         config.set(RnnOptions.SESSION_GAP, gap);
         return this;
     }
 
-    /** Order each key's events by event time, sending events later than this to {@link Result#late()}. */
+    /**
+     * Orders each key's events by event time, {@link RnnOptions#ALLOWED_LATENESS}.
+     *
+     * @param allowedLateness how far behind the watermark an event may be; later ones go to {@link
+     *     Result#late()}
+     * @return this builder
+     */
     public RnnInference eventTime(Duration allowedLateness) {
         config.set(RnnOptions.ALLOWED_LATENESS, allowedLateness);
         return this;
     }
 
+    /**
+     * Puts each key's recurrent states after the event into its {@link Prediction#states()} (Keras
+     * {@code return_state}), {@link RnnOptions#EMIT_STATES}.
+     *
+     * @param emit whether predictions carry states
+     * @return this builder
+     */
     public RnnInference emitStates(boolean emit) {
         config.set(RnnOptions.EMIT_STATES, emit);
         return this;
     }
 
-    /** How keys' states cross a model swap, and how often to look for a newer version in the store. */
+    /**
+     * How keys' states cross a model swap, and how often to look for a newer version in the store.
+     *
+     * @param policy what keys' states do when a new version takes over, {@link RnnOptions#SWAP_POLICY}
+     * @param pollInterval how often to check the store, {@link RnnOptions#POLL_INTERVAL}; {@code null}
+     *     swaps only on {@link Control#swapModel(String)}
+     * @return this builder
+     */
     public RnnInference modelUpdates(RnnOptions.SwapPolicy policy, Duration pollInterval) {
         config.set(RnnOptions.SWAP_POLICY, policy);
         if (pollInterval != null) {
@@ -97,21 +179,46 @@ public final class RnnInference {
         return this;
     }
 
-    /** Control events (resets, forecasts); they are broadcast to every subtask. */
+    /**
+     * Control events: resets, forecasts and model swaps.
+     *
+     * @param controlStream the controls, broadcast to every subtask; the one that owns a control's key
+     *     acts on it
+     * @return this builder
+     */
     public RnnInference controls(DataStream<Control> controlStream) {
         this.controls = controlStream;
         return this;
     }
 
+    /**
+     * The operator's name in the job graph, the web UI and metrics.
+     *
+     * @param operatorName the name; {@code flink-rnn} unless set
+     * @return this builder
+     */
     public RnnInference name(String operatorName) {
         this.name = operatorName;
         return this;
     }
 
+    /**
+     * The settings {@link #apply(KeyedStream)} would use, checked.
+     *
+     * @return the model source and every option, resolved
+     * @throws IllegalArgumentException naming the option whose value is invalid
+     */
     public RnnSettings settings() {
         return RnnSettings.from(model.withLimits(RnnOptions.loadLimits(config)), config);
     }
 
+    /**
+     * Adds the inference operator to the job of {@code events}.
+     *
+     * @param events the events, keyed by {@link RnnEvent#key()}; each key is one batch row
+     * @return the predictions and the side outputs
+     * @throws IllegalArgumentException naming the option whose value is invalid
+     */
     public Result apply(KeyedStream<RnnEvent, String> events) {
         RnnSettings settings = settings();
         DataStream<Control> control = controls != null ? controls : noControls(events);
@@ -141,17 +248,36 @@ public final class RnnInference {
                 .setParallelism(1);
     }
 
-    /** The predictions and the side outputs of one inference step. */
+    /**
+     * The predictions and the side outputs of one inference step.
+     *
+     * @param predictions one {@link Prediction} per accepted event, in each key's order
+     */
     public record Result(SingleOutputStreamOperator<Prediction> predictions) {
 
+        /**
+         * Events that changed no state, each with the reason.
+         *
+         * @return the {@link RnnSideOutputs#REJECTS} side output
+         */
         public DataStream<Rejected> rejects() {
             return predictions.getSideOutput(RnnSideOutputs.REJECTS);
         }
 
+        /**
+         * Events that arrived too late for {@link #eventTime(Duration)}; empty without event time.
+         *
+         * @return the {@link RnnSideOutputs#LATE} side output
+         */
         public DataStream<RnnEvent> late() {
             return predictions.getSideOutput(RnnSideOutputs.LATE);
         }
 
+        /**
+         * Answers to {@link Control#forecast(String, int)} controls.
+         *
+         * @return the {@link RnnSideOutputs#FORECASTS} side output
+         */
         public DataStream<Forecast> forecasts() {
             return predictions.getSideOutput(RnnSideOutputs.FORECASTS);
         }

@@ -11,56 +11,67 @@ import org.apache.flink.configuration.ReadableConfig;
 /** Every knob of the inference operator as a Flink {@link ConfigOption}, for config files and flags. */
 public final class RnnOptions {
 
+    /** How events become model inputs: {@code stateful}, {@code window} or {@code auto} (the default). */
     public static final ConfigOption<String> MODE = key("flink-rnn.mode")
             .stringType()
             .defaultValue("auto")
             .withDescription("stateful, window or auto (docs/SEMANTICS.md section 2): auto reads the model file.");
 
+    /** The window length of window mode; the model's fixed input length unless set. */
     public static final ConfigOption<Integer> WINDOW = key("flink-rnn.window")
             .intType()
             .noDefaultValue()
             .withDescription("Window length N for window mode; defaults to the model's fixed input length.");
 
+    /** Events, across keys, that one batched engine step serves; 256 by default. */
     public static final ConfigOption<Integer> BUNDLE_MAX_EVENTS = key("flink-rnn.bundle.max-events")
             .intType()
             .defaultValue(256)
             .withDescription("Events buffered across keys before one batched engine step serves them.");
 
+    /** Longest processing time an event waits for its bundle to fill; 20 ms by default. */
     public static final ConfigOption<Duration> BUNDLE_MAX_DELAY = key("flink-rnn.bundle.max-delay")
             .durationType()
             .defaultValue(Duration.ofMillis(20))
             .withDescription("Longest time an event waits in a bundle (processing time); 0 waits for the count.");
 
+    /** Idle time after which a key's state is dropped; unset keeps states forever. */
     public static final ConfigOption<Duration> IDLE_TTL = key("flink-rnn.state.idle-ttl")
             .durationType()
             .noDefaultValue()
             .withDescription("Drop the state of a key that saw no event for this long (StateTtlConfig).");
 
+    /** A gap between a key's events, in milliseconds of event timestamps, that starts a fresh sequence. */
     public static final ConfigOption<Duration> SESSION_GAP = key("flink-rnn.session-gap")
             .durationType()
             .noDefaultValue()
             .withDescription("A gap between two events of a key longer than this starts a fresh sequence.");
 
+    /** Lateness behind the watermark an event may have; setting it turns on event-time order. */
     public static final ConfigOption<Duration> ALLOWED_LATENESS = key("flink-rnn.event-time.allowed-lateness")
             .durationType()
             .noDefaultValue()
             .withDescription("Set to order each key's events by event time; later events go to the late output.");
 
+    /** Whether predictions carry the key's recurrent states ({@code return_state}); off by default. */
     public static final ConfigOption<Boolean> EMIT_STATES = key("flink-rnn.emit-states")
             .booleanType()
             .defaultValue(false)
             .withDescription("Emit each key's recurrent states beside its outputs (return_state).");
 
+    /** What keys' states do when a new model version takes over; {@link SwapPolicy#KEEP} by default. */
     public static final ConfigOption<SwapPolicy> SWAP_POLICY = key("flink-rnn.model.swap-policy")
             .enumType(SwapPolicy.class)
             .defaultValue(SwapPolicy.KEEP)
             .withDescription("What keys' states do when a new model version takes over.");
 
+    /** How often to look for a newer version in the model store; unset swaps only on a control. */
     public static final ConfigOption<Duration> POLL_INTERVAL = key("flink-rnn.model.poll-interval")
             .durationType()
             .noDefaultValue()
             .withDescription("Check the model store this often and switch to a newer version when one appears.");
 
+    /** The most steps a forecast control may ask for; 1000 by default. */
     public static final ConfigOption<Integer> FORECAST_MAX_HORIZON = key("flink-rnn.forecast.max-horizon")
             .intType()
             .defaultValue(1000)
