@@ -78,32 +78,43 @@ public final class RnnOptions {
             .withDescription("Most steps a forecast control may ask for; a longer, zero or negative horizon is "
                     + "rejected with a reason. Each step is one engine step on the operator's thread.");
 
+    /** Loader limit: the largest model file, archive or weights entry (README "Security"). */
     public static final ConfigOption<MemorySize> MAX_FILE_SIZE = key("flink-rnn.model.limits.max-file-size")
             .memoryType()
             .defaultValue(MemorySize.ofMebiBytes(LoadLimits.DEFAULTS.maxFileBytes() >> 20))
             .withDescription("Largest .h5, weights file or .keras archive (and its weights entry) the loader reads.");
 
+    /** Loader limit: the largest JSON model config. */
     public static final ConfigOption<MemorySize> MAX_CONFIG_SIZE = key("flink-rnn.model.limits.max-config-size")
             .memoryType()
             .defaultValue(MemorySize.ofMebiBytes(LoadLimits.DEFAULTS.maxConfigBytes() >> 20))
             .withDescription("Largest JSON model config (a .json file, config.json, an .h5's model_config).");
 
+    /** Loader limit: the deepest nesting in a model config. */
     public static final ConfigOption<Integer> MAX_JSON_DEPTH = key("flink-rnn.model.limits.max-json-depth")
             .intType()
             .defaultValue(LoadLimits.DEFAULTS.maxJsonDepth())
             .withDescription("Deepest nesting of JSON arrays and objects in a model config.");
 
+    /** Loader limit: the most layers a model may list. */
     public static final ConfigOption<Integer> MAX_LAYERS = key("flink-rnn.model.limits.max-layers")
             .intType()
             .defaultValue(LoadLimits.DEFAULTS.maxLayers())
             .withDescription("Most layers a model may list.");
 
+    /** Loader limit: the most values in one weight or one sample of a layer's output. */
     public static final ConfigOption<Long> MAX_TENSOR_ELEMENTS = key("flink-rnn.model.limits.max-tensor-elements")
             .longType()
             .defaultValue(LoadLimits.DEFAULTS.maxTensorElements())
             .withDescription("Most values in one weight, and in one sample of the input or of a layer's output.");
 
-    /** The loader's limits these options set ({@link LoadLimits#DEFAULTS} where none is set). */
+    /**
+     * The loader's limits these options set ({@link LoadLimits#DEFAULTS} where none is set).
+     *
+     * @param config the job's or the builder's configuration
+     * @return the limits a {@link ModelSource} carries
+     * @throws IllegalArgumentException naming the option whose value is out of range
+     */
     public static LoadLimits loadLimits(ReadableConfig config) {
         try {
             return new LoadLimits(
