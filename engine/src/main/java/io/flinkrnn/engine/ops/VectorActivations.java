@@ -19,12 +19,22 @@ final class VectorActivations {
     private static final int L = S.length();
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
-    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -FloatExp.LN2_HI);
-    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -FloatExp.LN2_LO);
+    // The exp's constants as vectors: broadcasting a scalar operand inside the loops is not always hoisted.
+    private static final FloatVector LOG2E = FloatVector.broadcast(S, FloatExp.LOG2E);
+    private static final FloatVector ROUND = FloatVector.broadcast(S, FloatExp.ROUND);
+    private static final FloatVector C7 = FloatVector.broadcast(S, FloatExp.C7);
+    private static final FloatVector C6 = FloatVector.broadcast(S, FloatExp.C6);
     private static final FloatVector C5 = FloatVector.broadcast(S, FloatExp.C5);
     private static final FloatVector C4 = FloatVector.broadcast(S, FloatExp.C4);
     private static final FloatVector C3 = FloatVector.broadcast(S, FloatExp.C3);
     private static final FloatVector C2 = FloatVector.broadcast(S, FloatExp.C2);
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final IntVector MAGNITUDE = IntVector.broadcast(I, FloatExp.MAGNITUDE);
+    private static final IntVector LIMIT_BITS = IntVector.broadcast(I, FloatExp.LIMIT_BITS);
+    private static final IntVector SIGN = IntVector.broadcast(I, FloatExp.SIGN);
+    private static final IntVector BIAS = IntVector.broadcast(I, FloatExp.BIAS);
+    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -FloatExp.LN2_HI);
+    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -FloatExp.LN2_LO);
 
     private VectorActivations() {}
 
@@ -99,23 +109,20 @@ final class VectorActivations {
     /** {@link FloatExp#exp}, lane by lane, operation for operation. */
     private static FloatVector exp(FloatVector x) {
         IntVector xBits = (IntVector) x.viewAsIntegralLanes();
-        FloatVector t = (FloatVector) xBits.and(FloatExp.MAGNITUDE)
-                .min(FloatExp.LIMIT_BITS)
-                .or(xBits.and(FloatExp.SIGN))
-                .viewAsFloatingLanes();
-        FloatVector shifted = t.fma(FloatExp.LOG2E, FloatExp.ROUND);
-        FloatVector n = shifted.sub(FloatExp.ROUND);
+        FloatVector t = (FloatVector)
+                xBits.and(MAGNITUDE).min(LIMIT_BITS).or(xBits.and(SIGN)).viewAsFloatingLanes();
+        FloatVector shifted = t.fma(LOG2E, ROUND);
+        FloatVector n = shifted.sub(ROUND);
         FloatVector r = n.fma(MINUS_LN2_HI, t);
         r = n.fma(MINUS_LN2_LO, r);
-        FloatVector p = r.fma(FloatExp.C7, FloatExp.C6);
-        p = p.fma(r, C5);
-        p = p.fma(r, C4);
-        p = p.fma(r, C3);
-        p = p.fma(r, C2);
-        p = p.fma(r, ONE);
-        p = p.fma(r, ONE);
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r2.fma(
+                r2.fma(
+                        r2.fma(r.fma(FloatExp.C7, FloatExp.C6), r.fma(FloatExp.C5, FloatExp.C4)),
+                        r.fma(FloatExp.C3, FloatExp.C2)),
+                r.add(ONE));
         IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
-        FloatVector scale = (FloatVector) bits.add(FloatExp.BIAS)
+        FloatVector scale = (FloatVector) bits.add(BIAS)
                 .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
                 .viewAsFloatingLanes();
         return p.mul(scale);
