@@ -13,7 +13,7 @@ package io.flinkrnn.operators;
 public record OperatorFacts(int epoch, long generation, String version, String layout, int modelEpoch) {
 
     /** The newest epoch, and the version chosen by the most swap requests; empty facts on a fresh start. */
-    static OperatorFacts newest(Iterable<OperatorFacts> all) {
+    public static OperatorFacts newest(Iterable<OperatorFacts> all) {
         int epoch = 0;
         int modelEpoch = 0;
         OperatorFacts chosen = null;
