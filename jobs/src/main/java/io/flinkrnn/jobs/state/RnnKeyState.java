@@ -17,7 +17,8 @@ public record RnnKeyState(String key, long lastTimestamp, int epoch, float[] val
         return new RnnKeyState(key, state.lastTimestamp, state.epoch, state.values);
     }
 
-    KeyState toKeyState() {
+    /** The state as the operator holds it. */
+    public KeyState toKeyState() {
         return new KeyState(values, lastTimestamp, epoch);
     }
 }
