@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description =
                 "Reads and rewrites the keys' recurrent states in savepoints of a flink-rnn job, without running it.",
-        subcommands = {StateCommand.Inspect.class})
+        subcommands = {StateCommand.Inspect.class, StateCommand.Edit.class})
 public final class StateCommand implements Runnable {
 
     @Spec
@@ -54,11 +54,15 @@ public final class StateCommand implements Runnable {
         String uid = RnnStates.DEFAULT_UID;
 
         RnnStates open() {
-            String uri = savepoint.contains(":")
-                    ? savepoint
-                    : Path.of(savepoint).toAbsolutePath().toUri().toString();
-            return RnnStates.open(uri, uid);
+            return RnnStates.open(uri(savepoint), uid);
         }
+    }
+
+    /** A local path as a file URI, which Flink's file systems read; a URI as it is. */
+    static String uri(String pathOrUri) {
+        return pathOrUri.contains(":")
+                ? pathOrUri
+                : Path.of(pathOrUri).toAbsolutePath().toUri().toString();
     }
 
     @Command(
@@ -192,6 +196,86 @@ public final class StateCommand implements Runnable {
                         line.append(", ").append(s.label()).append(' ').append(Arrays.toString(s.of(key.values()))));
             }
             return line.toString();
+        }
+    }
+
+    @Command(
+            name = "edit",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Writes a copy of a savepoint without some keys' states: dropped and reset keys start from zero state",
+                "on their next event, every other key continues exactly; other operators' state is copied as it is."
+            })
+    static final class Edit implements Callable<Integer> {
+
+        @picocli.CommandLine.Mixin
+        SavepointOptions savepoint;
+
+        @Option(names = "--out", required = true, description = "Directory of the new savepoint.")
+        String out;
+
+        @ArgGroup(multiplicity = "1")
+        Which which;
+
+        static final class Which {
+            @Option(names = "--drop-keys", required = true, description = "Drop the keys listed, one per line.")
+            Path dropKeys;
+
+            @Option(
+                    names = "--reset-keys",
+                    required = true,
+                    description = "Reset the keys listed, one per line (as a reset control: the same as dropping).")
+            Path resetKeys;
+
+            @Option(
+                    names = "--drop-idle",
+                    required = true,
+                    converter = FlinkDuration.class,
+                    description = "Drop the keys whose last event is older than this (e.g. 30d) before --now.")
+            Duration dropIdle;
+        }
+
+        @Option(
+                names = "--now",
+                description = "Event timestamp (ms) idleness is measured to. Default: the newest key's last timestamp.")
+        Long now;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            String target = uri(out);
+            if (target.equals(uri(savepoint.savepoint))) {
+                throw new IllegalArgumentException("--out must be another directory than --savepoint");
+            }
+            RnnStates states = savepoint.open();
+            Path listed = which.dropKeys != null ? which.dropKeys : which.resetKeys;
+            RnnStates.Rewrite result;
+            String what;
+            if (listed != null) {
+                Set<String> keys = KeyList.read(listed);
+                result = states.rewrite(target, key -> !keys.contains(key.key()));
+                what = (which.dropKeys != null ? "dropped " : "reset ") + result.droppedKeys() + " of the "
+                        + keys.size() + " keys in " + listed + " (the others have no state)";
+            } else {
+                long to = now != null ? now : newestTimestamp(states);
+                long oldest = to - which.dropIdle.toMillis();
+                result = states.rewrite(target, key -> key.lastTimestamp() >= oldest);
+                what = "dropped " + result.droppedKeys() + " keys idle longer than " + which.dropIdle + " before " + to;
+            }
+            spec.commandLine().getOut().println("wrote " + target + ": " + what + "; kept " + result.keptKeys());
+            return 0;
+        }
+
+        private static long newestTimestamp(RnnStates states) throws Exception {
+            long newest = Long.MIN_VALUE;
+            try (CloseableIterator<RnnKeyState> it = states.keys()) {
+                while (it.hasNext()) {
+                    newest = Math.max(newest, it.next().lastTimestamp());
+                }
+            }
+            return newest;
         }
     }
 }

@@ -7,6 +7,7 @@ import io.flinkrnn.operators.RnnInferenceOperator;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -119,7 +120,7 @@ public final class RnnStates {
      * reset control (docs/SEMANTICS.md section 4). Refuses a savepoint with events in the event-time
      * buffer: this build cannot carry their timers.
      */
-    public void rewrite(String out, FilterFunction<RnnKeyState> keep) throws Exception {
+    public Rewrite rewrite(String out, FilterFunction<RnnKeyState> keep) throws Exception {
         if (operator.eventTimeBuffer()) {
             throw new IllegalArgumentException("savepoint " + operator.savepoint() + " holds events waiting in the"
                     + " event-time buffer of uid '" + operator.uid() + "', which state edit cannot carry; take the"
@@ -128,7 +129,7 @@ public final class RnnStates {
         OperatorFacts facts = facts();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StateBootstrapTransformation<RnnKeyState> kept = OperatorTransformation.bootstrapWith(
-                        keys(env).filter(keep))
+                        keys(env).filter(new CountingFilter(keep)))
                 .setMaxParallelism(operator.maxParallelism())
                 .keyBy(RnnKeyState::key, Types.STRING)
                 .transform(new KeyStateWriter(facts));
@@ -136,8 +137,14 @@ public final class RnnStates {
                 .removeOperator(id())
                 .withOperator(id(), kept)
                 .write(out);
-        env.execute("flink-rnn state edit");
+        JobExecutionResult result = env.execute("flink-rnn state edit");
+        return new Rewrite(
+                result.<Long>getAccumulatorResult(CountingFilter.KEPT),
+                result.<Long>getAccumulatorResult(CountingFilter.DROPPED));
     }
+
+    /** What {@link #rewrite} kept and dropped. */
+    public record Rewrite(long keptKeys, long droppedKeys) {}
 
     private SavepointReader reader(StreamExecutionEnvironment env) throws IOException {
         return SavepointReader.read(env, operator.savepoint(), backend());
