@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.cli;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.jobs.state.FlinkDuration;
+import io.flinkrnn.jobs.state.HistoryCsv;
 import io.flinkrnn.jobs.state.KerasStates;
 import io.flinkrnn.jobs.state.KeyCensus;
 import io.flinkrnn.jobs.state.RnnKeyState;
@@ -22,6 +23,10 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -34,7 +39,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description =
                 "Reads and rewrites the keys' recurrent states in savepoints of a flink-rnn job, without running it.",
-        subcommands = {StateCommand.Inspect.class, StateCommand.Edit.class})
+        subcommands = {StateCommand.Inspect.class, StateCommand.Edit.class, StateCommand.Bootstrap.class})
 public final class StateCommand implements Runnable {
 
     @Spec
@@ -276,6 +281,83 @@ public final class StateCommand implements Runnable {
                 }
             }
             return newest;
+        }
+    }
+
+    @Command(
+            name = "bootstrap",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Serves each key's history (a CSV key,t,x0,... as replay reads it) through the model and writes a savepoint",
+                "whose keys hold exactly the states the job would after those events: start the job from it, no cold start."
+            })
+    static final class Bootstrap implements Callable<Integer> {
+
+        @picocli.CommandLine.Mixin
+        ModelOptions model;
+
+        @Option(
+                names = "--history",
+                required = true,
+                description = "CSV key,t,x0,x1,...: each key's rows in its order; keys may interleave.")
+        Path history;
+
+        @Option(names = "--out", required = true, description = "Directory of the new savepoint.")
+        String out;
+
+        @Option(
+                names = "--max-parallelism",
+                description = "Key groups of the operator: the most subtasks a restoring job may run. "
+                        + "Default: ${DEFAULT-VALUE}, Flink's for parallelism up to 128.")
+        int maxParallelism = 128;
+
+        @Option(names = "--uid", description = "uid of the flink-rnn operator in the job. Default: ${DEFAULT-VALUE}.")
+        String uid = RnnStates.DEFAULT_UID;
+
+        @Option(
+                names = "--state-backend",
+                description = "Where the keys' states wait to be written: hashmap (heap) or rocksdb (disk, for more "
+                        + "keys than the heap holds). Default: ${DEFAULT-VALUE}.")
+        String stateBackend = "hashmap";
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (maxParallelism < 1 || maxParallelism > KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM) {
+                throw new IllegalArgumentException("--max-parallelism must be between 1 and "
+                        + KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM + ", got " + maxParallelism);
+            }
+            StateBackend backend =
+                    switch (stateBackend) {
+                        case "hashmap" -> new HashMapStateBackend();
+                        case "rocksdb" -> new EmbeddedRocksDBStateBackend();
+                        default -> throw new IllegalArgumentException(
+                                "--state-backend is hashmap or rocksdb, got '" + stateBackend + "'");
+                    };
+            String target = uri(out);
+            long start = System.nanoTime();
+            RnnStates.Bootstrap written =
+                    RnnStates.bootstrap(model.inference(), history, target, maxParallelism, uid, backend);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            HistoryCsv.Scan scan = written.history();
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "wrote %s: %,d keys from %,d events of %s in %.1f s, model %s [%s]%s%n",
+                            target,
+                            scan.keys(),
+                            scan.events(),
+                            history,
+                            seconds,
+                            written.facts().version(),
+                            written.facts().layout(),
+                            scan.rejected() == 0
+                                    ? ""
+                                    : "; " + scan.rejected() + " rows rejected, as the job would, the first: "
+                                            + scan.firstRejection());
+            return 0;
         }
     }
 }

@@ -2,15 +2,22 @@ package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.operators.ModelLayout;
+import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnInferenceOperator;
+import io.flinkrnn.operators.RnnSettings;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.OperatorIdentifier;
@@ -145,6 +152,47 @@ public final class RnnStates {
 
     /** What {@link #rewrite} kept and dropped. */
     public record Rewrite(long keptKeys, long droppedKeys) {}
+
+    /**
+     * Writes a new savepoint in which the flink-rnn operator {@code uid} holds, for every key of the
+     * {@code history} CSV ({@link HistoryCsv}), exactly the state the job {@code inference} describes
+     * would hold after serving those events from a fresh start, and facts naming its model: a job
+     * started from it with the same model continues each key as if it had served the history itself
+     * (README "Recurrent state"). The history streams through twice and is never held in memory;
+     * the keys' states are, in {@code backend} (RocksDB for more keys than the heap holds).
+     *
+     * @param maxParallelism the number of key groups, which bounds the restoring job's parallelism
+     */
+    public static Bootstrap bootstrap(
+            RnnInference inference, Path history, String out, int maxParallelism, String uid, StateBackend backend)
+            throws Exception {
+        RnnSettings settings = inference.settings();
+        ModelLoader.Loaded model = ModelLoader.load(settings.model(), settings);
+        HistoryCsv.Scan scan = HistoryCsv.scan(history, model.model().inputSize());
+        OperatorFacts facts = new OperatorFacts(0, 0, model.version(), ModelLayout.of(model.model()), 0);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataStream<RnnEvent> events = env.fromSource(
+                        new DataGeneratorSource<>(
+                                new HistoryCsv.Events(history, model.model().inputSize()),
+                                scan.events(),
+                                TypeInformation.of(RnnEvent.class)),
+                        WatermarkStrategy.noWatermarks(),
+                        "history " + history.getFileName())
+                // One reader keeps each key's events in the file's order.
+                .setParallelism(1);
+        StateBootstrapTransformation<RnnEvent> states = OperatorTransformation.bootstrapWith(events)
+                .setMaxParallelism(maxParallelism)
+                .keyBy(RnnEvent::key, Types.STRING)
+                .transform(new HistoryStepper(settings, facts));
+        SavepointWriter.newSavepoint(env, backend, maxParallelism)
+                .withOperator(OperatorIdentifier.forUid(uid), states)
+                .write(out);
+        env.execute("flink-rnn state bootstrap");
+        return new Bootstrap(scan, facts);
+    }
+
+    /** What {@link #bootstrap} wrote: the history's keys, served and rejected rows, and the facts. */
+    public record Bootstrap(HistoryCsv.Scan history, OperatorFacts facts) {}
 
     private SavepointReader reader(StreamExecutionEnvironment env) throws IOException {
         return SavepointReader.read(env, operator.savepoint(), backend());
