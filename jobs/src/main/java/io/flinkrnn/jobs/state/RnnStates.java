@@ -48,6 +48,9 @@ import org.apache.flink.util.CloseableIterator;
  * }
  * }</pre>
  *
+ * <p>{@link #rewrite} writes a copy without some keys ({@code flink-rnn state edit}); {@link
+ * #bootstrap} writes a new savepoint from each key's history ({@code flink-rnn state bootstrap}).
+ *
  * <p>Savepoints of both backends are read: a canonical one with the hashmap backend, RocksDB's native
  * format with RocksDB, as its metadata says ({@link SavepointOperator}). The jobs run in the
  * environment {@link StreamExecutionEnvironment#getExecutionEnvironment()} gives: a local one in a
