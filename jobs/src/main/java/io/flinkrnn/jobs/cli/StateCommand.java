@@ -1,7 +1,6 @@
 package io.flinkrnn.jobs.cli;
 
 import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.jobs.state.FlinkDuration;
 import io.flinkrnn.jobs.state.HistoryCsv;
 import io.flinkrnn.jobs.state.KerasStates;
 import io.flinkrnn.jobs.state.KeyCensus;
@@ -173,6 +172,7 @@ public final class StateCommand implements Runnable {
             }
             Map<String, Integer> groups = census.keysPerKeyGroup();
             out.println("keys per key group (" + operator.maxParallelism() + " groups): "
+                    + String.format("min %,d, max %,d; ", census.emptiestGroup(), census.fullestGroup())
                     + groups.entrySet().stream()
                             .map(e -> e.getKey() + " keys: " + e.getValue() + " groups")
                             .collect(Collectors.joining(", ")));

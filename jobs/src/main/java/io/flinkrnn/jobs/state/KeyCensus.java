@@ -74,18 +74,34 @@ public final class KeyCensus {
     }
 
     /**
-     * How many key groups hold how many keys, in power-of-two buckets: {@code 0 → 3, 1 → 10, 2-3 →
-     * 25} reads as 3 groups without a key, 10 with one, 25 with two or three.
+     * How many key groups hold how many keys, in power-of-two buckets, empty buckets left out:
+     * {@code 0 → 3, 1 → 10, 2-3 → 25} reads as 3 groups without a key, 10 with one, 25 with two or
+     * three.
      */
     public Map<String, Integer> keysPerKeyGroup() {
         Map<String, Integer> buckets = new LinkedHashMap<>();
-        int max = Arrays.stream(keysPerGroup).max().orElse(0);
-        buckets.put("0", count(0, 0));
-        for (int low = 1; low <= max; low *= 2) {
+        put(buckets, "0", count(0, 0));
+        for (int low = 1; low <= fullestGroup(); low *= 2) {
             int high = low * 2 - 1;
-            buckets.put(low == high ? String.valueOf(low) : low + "-" + high, count(low, high));
+            put(buckets, low == high ? String.valueOf(low) : low + "-" + high, count(low, high));
         }
         return buckets;
+    }
+
+    /** The keys of the emptiest key group. */
+    public int emptiestGroup() {
+        return Arrays.stream(keysPerGroup).min().orElse(0);
+    }
+
+    /** The keys of the fullest key group. */
+    public int fullestGroup() {
+        return Arrays.stream(keysPerGroup).max().orElse(0);
+    }
+
+    private static void put(Map<String, Integer> buckets, String range, int groups) {
+        if (groups > 0) {
+            buckets.put(range, groups);
+        }
     }
 
     private int count(int low, int high) {

@@ -63,6 +63,8 @@ public final class RnnStates {
     public static final String DEFAULT_UID = "flink-rnn";
 
     private final SavepointOperator operator;
+    /** Read once: the facts of a savepoint never change. */
+    private OperatorFacts facts;
 
     private RnnStates(SavepointOperator operator) {
         this.operator = operator;
@@ -88,6 +90,13 @@ public final class RnnStates {
      * ModelLayout} line ({@code null} for savepoints of builds before it was recorded).
      */
     public OperatorFacts facts() throws Exception {
+        if (facts == null) {
+            facts = readFacts();
+        }
+        return facts;
+    }
+
+    private OperatorFacts readFacts() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         List<OperatorFacts> all = new ArrayList<>();
         try (CloseableIterator<OperatorFacts> it = reader(env)
@@ -103,12 +112,12 @@ public final class RnnStates {
      * that wrote the savepoint, i.e. reads its states as its own (README "State format and upgrades").
      */
     public void requireWrittenBy(InferenceModel model, String modelName) throws Exception {
-        OperatorFacts facts = facts();
+        OperatorFacts written = facts();
         String layout = ModelLayout.of(model);
-        if (facts.layout() != null && !facts.layout().equals(layout)) {
+        if (written.layout() != null && !written.layout().equals(layout)) {
             throw new IllegalArgumentException("savepoint " + operator.savepoint() + " holds states of model '"
-                    + facts.version() + "' [" + facts.layout() + "], not of model '" + modelName + "' [" + layout
-                    + "]");
+                    + written.version() + "' [" + written.layout() + "], not of model '" + modelName + "' ["
+                    + layout + "]");
         }
     }
 
@@ -136,13 +145,12 @@ public final class RnnStates {
                     + " event-time buffer of uid '" + operator.uid() + "', which state edit cannot carry; take the"
                     + " savepoint of a job without event time, or after its buffered events were served");
         }
-        OperatorFacts facts = facts();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StateBootstrapTransformation<RnnKeyState> kept = OperatorTransformation.bootstrapWith(
                         keys(env).filter(new CountingFilter(keep)))
                 .setMaxParallelism(operator.maxParallelism())
                 .keyBy(RnnKeyState::key, Types.STRING)
-                .transform(new KeyStateWriter(facts));
+                .transform(new KeyStateWriter(facts()));
         SavepointWriter.fromExistingSavepoint(env, operator.savepoint(), backend())
                 .removeOperator(id())
                 .withOperator(id(), kept)

@@ -95,12 +95,11 @@ class StateCommandTest {
                 .contains("keys: " + last.size() * 100 + " (0 reset after their last event")
                 .contains(", 92 of serialized state") // 16-byte header, 19 floats: h, c, last output, seen
                 .contains("idle longer than PT0.005S before " + newest + ": " + idle + " keys");
-        Matcher groups = Pattern.compile("(\\d+) groups")
-                .matcher(summary.lines()
-                        .filter(l -> l.startsWith("keys per key group (128 groups): "))
-                        .findFirst()
-                        .orElseThrow()
-                        .substring("keys per key group (128 groups): ".length()));
+        String histogram = summary.lines()
+                .filter(l -> l.startsWith("keys per key group (128 groups): min "))
+                .findFirst()
+                .orElseThrow();
+        Matcher groups = Pattern.compile("(\\d+) groups").matcher(histogram.substring(histogram.indexOf(';')));
         int total = 0;
         while (groups.find()) {
             total += Integer.parseInt(groups.group(1));

@@ -1,11 +1,11 @@
-package io.flinkrnn.jobs.state;
+package io.flinkrnn.jobs.cli;
 
 import java.time.Duration;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 
 /** Reads a duration the way Flink's configuration does: {@code 30 s}, {@code 5min}, {@code 2h}, {@code 7d}. */
-public final class FlinkDuration implements CommandLine.ITypeConverter<Duration> {
+final class FlinkDuration implements CommandLine.ITypeConverter<Duration> {
 
     @Override
     public Duration convert(String value) {
