@@ -27,11 +27,11 @@ import java.util.stream.Collectors;
  * <p>The line is part of the state format: savepoints hold it, so a change of its wording would
  * make every existing savepoint look written by another model.
  */
-final class ModelLayout {
+public final class ModelLayout {
 
     private ModelLayout() {}
 
-    static String of(InferenceModel model) {
+    public static String of(InferenceModel model) {
         StateLayout layout = model.stateLayout();
         List<String> parts = new ArrayList<>();
         parts.add("input " + model.inputSize());

@@ -1,5 +1,7 @@
 package io.flinkrnn.operators;
 
+import java.io.Serializable;
+
 /**
  * What every subtask checkpoints in union operator state, so that after a restore (at any
  * parallelism) all subtasks agree on the newest: the reset epoch, the model version with the swap
@@ -7,13 +9,16 @@ package io.flinkrnn.operators;
  *
  * @param layout the {@link ModelLayout} of the model serving at the checkpoint; {@code null} in
  *     state of builds before it was recorded
+ * <p>Serializable for the savepoint tooling, whose bootstrap functions carry facts to write.
+ *
  * @param modelEpoch keys whose state has an older epoch were written by a model whose states the
  *     current one could not carry: they start fresh and count as {@code modelStateResets}
  */
-public record OperatorFacts(int epoch, long generation, String version, String layout, int modelEpoch) {
+public record OperatorFacts(int epoch, long generation, String version, String layout, int modelEpoch)
+        implements Serializable {
 
     /** The newest epoch, and the version chosen by the most swap requests; empty facts on a fresh start. */
-    static OperatorFacts newest(Iterable<OperatorFacts> all) {
+    public static OperatorFacts newest(Iterable<OperatorFacts> all) {
         int epoch = 0;
         int modelEpoch = 0;
         OperatorFacts chosen = null;

@@ -53,6 +53,12 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     /** The keyed state holding each key's {@link KeyState}: a RocksDB column family of this name. */
     public static final String STATE_NAME = "flink-rnn-state";
 
+    /** The union operator state holding the {@link OperatorFacts}. */
+    public static final String FACTS_NAME = "flink-rnn-facts";
+
+    /** The keyed map state of events waiting for the watermark (event-time mode). */
+    public static final String EVENT_TIME_BUFFER_NAME = "flink-rnn-event-time-buffer";
+
     private final RnnSettings settings;
 
     private transient ModelSwitch models;
@@ -84,8 +90,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         super.initializeState(context);
         // Resets and swaps are broadcast, so every subtask holds the same facts; after rescaling take the newest.
         factsState = context.getOperatorStateStore()
-                .getUnionListState(
-                        new ListStateDescriptor<>("flink-rnn-facts", TypeInformation.of(OperatorFacts.class)));
+                .getUnionListState(new ListStateDescriptor<>(FACTS_NAME, TypeInformation.of(OperatorFacts.class)));
         restored = OperatorFacts.newest(factsState.get());
         epoch = restored.epoch();
         modelEpoch = restored.modelEpoch();
@@ -112,7 +117,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         if (settings.eventTime()) {
             eventTimeBuffer = getRuntimeContext()
                     .getMapState(new MapStateDescriptor<>(
-                            "flink-rnn-event-time-buffer", Types.LONG, Types.LIST(TypeInformation.of(RnnEvent.class))));
+                            EVENT_TIME_BUFFER_NAME, Types.LONG, Types.LIST(TypeInformation.of(RnnEvent.class))));
         }
         timers = getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
         bundle = new EventBundle();

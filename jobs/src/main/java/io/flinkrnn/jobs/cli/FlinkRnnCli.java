@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             InspectCommand.class,
             StoreCommand.class,
+            StateCommand.class,
             RunCommand.class,
             ProduceCommand.class
         })

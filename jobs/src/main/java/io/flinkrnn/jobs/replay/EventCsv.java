@@ -43,6 +43,11 @@ public final class EventCsv {
         return null;
     }
 
+    /** The keys with an accepted event so far. */
+    public int keys() {
+        return lastT.size();
+    }
+
     public Parsed parse(long lineNumber, String line) {
         String[] cells = line.split(",", -1);
         String key = cells[0].trim();

@@ -1,0 +1,220 @@
+package io.flinkrnn.jobs.state;
+
+import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.operators.ModelLayout;
+import io.flinkrnn.operators.ModelLoader;
+import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnInferenceOperator;
+import io.flinkrnn.operators.RnnSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.api.OperatorIdentifier;
+import org.apache.flink.state.api.OperatorTransformation;
+import org.apache.flink.state.api.SavepointReader;
+import org.apache.flink.state.api.SavepointWriter;
+import org.apache.flink.state.api.StateBootstrapTransformation;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+
+/**
+ * The keys' recurrent states in a savepoint of a flink-rnn job, read and rewritten with Flink's State
+ * Processor API ({@link SavepointReader}, {@link SavepointWriter}) without running the job:
+ *
+ * <pre>{@code
+ * RnnStates states = RnnStates.open("file:///savepoints/savepoint-3f2a", "flink-rnn");
+ * OperatorFacts facts = states.facts();           // model version and layout that wrote them
+ * InferenceModel model = ...;                      // the model of the job
+ * states.requireWrittenBy(model);                 // one line if another model wrote them
+ * List<KerasStates.KerasState> named = KerasStates.of(model);
+ * try (CloseableIterator<RnnKeyState> keys = states.keys()) {
+ *     while (keys.hasNext()) {
+ *         RnnKeyState key = keys.next();
+ *         float[] c = named.get(1).of(key.values()); // the LSTM's c for this key, as Keras holds it
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>{@link #rewrite} writes a copy without some keys ({@code flink-rnn state edit}); {@link
+ * #bootstrap} writes a new savepoint from each key's history ({@code flink-rnn state bootstrap}).
+ *
+ * <p>Savepoints of both backends are read: a canonical one with the hashmap backend, RocksDB's native
+ * format with RocksDB, as its metadata says ({@link SavepointOperator}). The jobs run in the
+ * environment {@link StreamExecutionEnvironment#getExecutionEnvironment()} gives: a local one in a
+ * plain program. The State Processor API is a dependency of flink-rnn's jobs module only, never of
+ * the operator a job ships.
+ */
+public final class RnnStates {
+
+    /** The uid flink-rnn's Kafka job gives its inference operator. */
+    public static final String DEFAULT_UID = "flink-rnn";
+
+    private final SavepointOperator operator;
+    /** Read once: the facts of a savepoint never change. */
+    private OperatorFacts facts;
+
+    private RnnStates(SavepointOperator operator) {
+        this.operator = operator;
+    }
+
+    /** The states of the operator {@link #DEFAULT_UID} in the savepoint at {@code savepoint} (a path or URI). */
+    public static RnnStates open(String savepoint) {
+        return open(savepoint, DEFAULT_UID);
+    }
+
+    /** The states of the operator {@code uid}; one-line errors if it is not a savepoint or has no such operator. */
+    public static RnnStates open(String savepoint, String uid) {
+        return new RnnStates(SavepointOperator.read(savepoint, uid));
+    }
+
+    /** What the savepoint's metadata says about the operator. */
+    public SavepointOperator operator() {
+        return operator;
+    }
+
+    /**
+     * The operator's facts: reset epoch, the model version serving at the savepoint and its {@link
+     * ModelLayout} line ({@code null} for savepoints of builds before it was recorded).
+     */
+    public OperatorFacts facts() throws Exception {
+        if (facts == null) {
+            facts = readFacts();
+        }
+        return facts;
+    }
+
+    private OperatorFacts readFacts() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        List<OperatorFacts> all = new ArrayList<>();
+        try (CloseableIterator<OperatorFacts> it = reader(env)
+                .readUnionState(id(), RnnInferenceOperator.FACTS_NAME, TypeInformation.of(OperatorFacts.class))
+                .executeAndCollect("flink-rnn state facts")) {
+            it.forEachRemaining(all::add);
+        }
+        return OperatorFacts.newest(all);
+    }
+
+    /**
+     * Fails with one line naming both models unless {@code model} has the state layout of the model
+     * that wrote the savepoint, i.e. reads its states as its own (README "State format and upgrades").
+     */
+    public void requireWrittenBy(InferenceModel model, String modelName) throws Exception {
+        OperatorFacts written = facts();
+        String layout = ModelLayout.of(model);
+        if (written.layout() != null && !written.layout().equals(layout)) {
+            throw new IllegalArgumentException("savepoint " + operator.savepoint() + " holds states of model '"
+                    + written.version() + "' [" + written.layout() + "], not of model '" + modelName + "' ["
+                    + layout + "]");
+        }
+    }
+
+    /** Every key's state as a stream of {@code env}, for a pipeline of one's own. */
+    public DataStream<RnnKeyState> keys(StreamExecutionEnvironment env) throws IOException {
+        return reader(env)
+                .readKeyedState(id(), new KeyStateReader(), Types.STRING, TypeInformation.of(RnnKeyState.class));
+    }
+
+    /** Every key's state, read by a local job; close it when done. */
+    public CloseableIterator<RnnKeyState> keys() throws Exception {
+        return keys(StreamExecutionEnvironment.getExecutionEnvironment()).executeAndCollect("flink-rnn state keys");
+    }
+
+    /**
+     * Writes a copy of the savepoint to {@code out} in which the operator holds only the keys {@code
+     * keep} accepts, each exactly as it was, and the same facts; every other operator's state is
+     * carried over as it is. A dropped key starts from zero state on its next event, as after a
+     * reset control (docs/SEMANTICS.md section 4). Refuses a savepoint with events in the event-time
+     * buffer: this build cannot carry their timers.
+     */
+    public Rewrite rewrite(String out, FilterFunction<RnnKeyState> keep) throws Exception {
+        if (operator.eventTimeBuffer()) {
+            throw new IllegalArgumentException("savepoint " + operator.savepoint() + " holds events waiting in the"
+                    + " event-time buffer of uid '" + operator.uid() + "', which state edit cannot carry; take the"
+                    + " savepoint of a job without event time, or after its buffered events were served");
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StateBootstrapTransformation<RnnKeyState> kept = OperatorTransformation.bootstrapWith(
+                        keys(env).filter(new CountingFilter(keep)))
+                .setMaxParallelism(operator.maxParallelism())
+                .keyBy(RnnKeyState::key, Types.STRING)
+                .transform(new KeyStateWriter(facts()));
+        SavepointWriter.fromExistingSavepoint(env, operator.savepoint(), backend())
+                .removeOperator(id())
+                .withOperator(id(), kept)
+                .write(out);
+        JobExecutionResult result = env.execute("flink-rnn state edit");
+        return new Rewrite(
+                result.<Long>getAccumulatorResult(CountingFilter.KEPT),
+                result.<Long>getAccumulatorResult(CountingFilter.DROPPED));
+    }
+
+    /** What {@link #rewrite} kept and dropped. */
+    public record Rewrite(long keptKeys, long droppedKeys) {}
+
+    /**
+     * Writes a new savepoint in which the flink-rnn operator {@code uid} holds, for every key of the
+     * {@code history} CSV ({@link HistoryCsv}), exactly the state the job {@code inference} describes
+     * would hold after serving those events from a fresh start, and facts naming its model: a job
+     * started from it with the same model continues each key as if it had served the history itself
+     * (README "Recurrent state"). The history streams through twice and is never held in memory;
+     * the keys' states are, in {@code backend} (RocksDB for more keys than the heap holds).
+     *
+     * @param maxParallelism the number of key groups, which bounds the restoring job's parallelism
+     */
+    public static Bootstrap bootstrap(
+            RnnInference inference, Path history, String out, int maxParallelism, String uid, StateBackend backend)
+            throws Exception {
+        RnnSettings settings = inference.settings();
+        ModelLoader.Loaded model = ModelLoader.load(settings.model(), settings);
+        HistoryCsv.Scan scan = HistoryCsv.scan(history, model.model().inputSize());
+        OperatorFacts facts = new OperatorFacts(0, 0, model.version(), ModelLayout.of(model.model()), 0);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataStream<RnnEvent> events = env.fromSource(
+                        new DataGeneratorSource<>(
+                                new HistoryCsv.Events(history, model.model().inputSize()),
+                                scan.events(),
+                                TypeInformation.of(RnnEvent.class)),
+                        WatermarkStrategy.noWatermarks(),
+                        "history " + history.getFileName())
+                // One reader keeps each key's events in the file's order.
+                .setParallelism(1);
+        StateBootstrapTransformation<RnnEvent> states = OperatorTransformation.bootstrapWith(events)
+                .setMaxParallelism(maxParallelism)
+                .keyBy(RnnEvent::key, Types.STRING)
+                .transform(new HistoryStepper(settings, facts));
+        SavepointWriter.newSavepoint(env, backend, maxParallelism)
+                .withOperator(OperatorIdentifier.forUid(uid), states)
+                .write(out);
+        env.execute("flink-rnn state bootstrap");
+        return new Bootstrap(scan, facts);
+    }
+
+    /** What {@link #bootstrap} wrote: the history's keys, served and rejected rows, and the facts. */
+    public record Bootstrap(HistoryCsv.Scan history, OperatorFacts facts) {}
+
+    private SavepointReader reader(StreamExecutionEnvironment env) throws IOException {
+        return SavepointReader.read(env, operator.savepoint(), backend());
+    }
+
+    /** RocksDB's native format needs RocksDB to read it; a canonical savepoint any backend. */
+    private StateBackend backend() {
+        return operator.nativeRocksDb() ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
+    }
+
+    private OperatorIdentifier id() {
+        return OperatorIdentifier.forUid(operator.uid());
+    }
+}

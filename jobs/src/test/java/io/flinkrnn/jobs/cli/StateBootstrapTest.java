@@ -1,0 +1,199 @@
+package io.flinkrnn.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flinkrnn.jobs.state.FixtureJob;
+import io.flinkrnn.model.fixtures.CsvRow;
+import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.fixtures.KerasExpectations;
+import io.flinkrnn.operators.RnnEvent;
+import java.io.BufferedWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code flink-rnn state bootstrap}: job A serves history and live events; job B starts from a
+ * savepoint bootstrapped from the history alone, at another parallelism and backend, and serves the
+ * live events. B's outputs must be A's, bit for bit (docs/SEMANTICS.md section 10), and both Keras's.
+ */
+class StateBootstrapTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(3)
+            .build());
+
+    static final Fixture SWAP = Fixture.named("keras3_swap");
+    static final int COPIES = 50;
+
+    @TempDir
+    Path dir;
+
+    private StringWriter out;
+    private StringWriter err;
+
+    private int state(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        CommandLine cli = FlinkRnnCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 1];
+        all[0] = "state";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return cli.execute(all);
+    }
+
+    /** Fixture rows {@code [from, to)} as events of {@link #COPIES} copies of each key. */
+    private static List<RnnEvent> events(int from, int to) {
+        List<RnnEvent> events = new ArrayList<>();
+        for (CsvRow row : SWAP.eventRows().subList(from, to)) {
+            for (int c = 0; c < COPIES; c++) {
+                events.add(FixtureJob.event("c" + c + "/" + row.key(), row));
+            }
+        }
+        return events;
+    }
+
+    private static List<CsvRow> expected(int from, int to) {
+        List<CsvRow> rows = new ArrayList<>();
+        for (CsvRow row : SWAP.expectedRows().subList(from, to)) {
+            for (int c = 0; c < COPIES; c++) {
+                rows.add(new CsvRow("c" + c + "/" + row.key(), row.t(), row.values()));
+            }
+        }
+        return rows;
+    }
+
+    private static void writeCsv(Path file, List<RnnEvent> events) throws Exception {
+        try (BufferedWriter w = Files.newBufferedWriter(file)) {
+            w.write("key,t,x0,x1,x2,x3\n");
+            for (RnnEvent e : events) {
+                StringBuilder row = new StringBuilder(e.key()).append(',').append(e.timestamp());
+                for (float x : e.features()) {
+                    // Float.toString reads back to the same float: the history's bits are the live job's.
+                    row.append(',').append(x);
+                }
+                w.write(row.append('\n').toString());
+            }
+        }
+    }
+
+    @Test
+    void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory() throws Exception {
+        int cut = SWAP.meta().path("swap_row").asInt();
+        int end = SWAP.eventRows().size();
+        List<RnnEvent> history = events(0, cut);
+        List<RnnEvent> live = events(cut, end);
+        Path v1 = SWAP.dir().resolve("v1.keras");
+
+        List<RnnEvent> all = new ArrayList<>(history);
+        all.addAll(live);
+        List<CsvRow> a = FixtureJob.run(v1, null, all, 2, "hashmap");
+        KerasExpectations.assertMatches(a, expected(0, end));
+
+        Path csv = dir.resolve("history.csv");
+        writeCsv(csv, history);
+        Path savepoint = dir.resolve("bootstrapped");
+        assertThat(state(
+                        "bootstrap",
+                        "--model",
+                        v1.toString(),
+                        "--history",
+                        csv.toString(),
+                        "--out",
+                        savepoint.toString(),
+                        "--max-parallelism",
+                        "256"))
+                .as(err.toString())
+                .isZero();
+        assertThat(out.toString())
+                .contains(": " + 3 * COPIES + " keys from " + String.format("%,d", history.size()) + " events of ")
+                .contains("model v1.keras [input 4, LSTM(8, 8), output 2]");
+
+        List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb");
+        KerasExpectations.assertMatches(b, expected(cut, end));
+        Set<String> liveEvents = new HashSet<>();
+        live.forEach(e -> liveEvents.add(e.key() + "@" + e.timestamp()));
+        List<CsvRow> aLive = new ArrayList<>(a.stream()
+                .filter(r -> liveEvents.contains(r.key() + "@" + r.t()))
+                .toList());
+        List<CsvRow> bAll = new ArrayList<>(b);
+        Comparator<CsvRow> order = Comparator.comparing(CsvRow::key).thenComparingLong(CsvRow::t);
+        aLive.sort(order);
+        bAll.sort(order);
+        assertThat(bAll).hasSameSizeAs(aLive);
+        for (int i = 0; i < aLive.size(); i++) {
+            assertThat(bAll.get(i).key()).isEqualTo(aLive.get(i).key());
+            assertThat(bAll.get(i).t()).isEqualTo(aLive.get(i).t());
+            assertThat(bAll.get(i).values())
+                    .as(
+                            "key %s t %d, bit for bit",
+                            aLive.get(i).key(), aLive.get(i).t())
+                    .usingElementComparator((x, y) -> Integer.compare(Float.floatToIntBits(x), Float.floatToIntBits(y)))
+                    .containsExactly(aLive.get(i).values());
+        }
+
+        assertThat(state("inspect", "--savepoint", savepoint.toString(), "--model", v1.toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(out.toString())
+                .contains("max parallelism 256")
+                .contains("written by: model v1.keras [input 4, LSTM(8, 8), output 2]")
+                .contains("keys: " + 3 * COPIES + " (0 reset");
+    }
+
+    @Test
+    void badInputIsOneLine() throws Exception {
+        Path v1 = SWAP.dir().resolve("v1.keras");
+        Path csv = dir.resolve("history.csv");
+        Files.writeString(csv, "key,t,x0,x1\nk,1,0.5,0.5\n");
+        assertThat(state(
+                        "bootstrap",
+                        "--model",
+                        v1.toString(),
+                        "--history",
+                        csv.toString(),
+                        "--out",
+                        dir.resolve("sp").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .isEqualTo("error: " + csv + " line 1: the header names 2 features, the model takes 4\n");
+        assertThat(state(
+                        "bootstrap",
+                        "--model",
+                        v1.toString(),
+                        "--history",
+                        dir.resolve("none.csv").toString(),
+                        "--out",
+                        dir.resolve("sp").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: no such history file: " + dir.resolve("none.csv") + "\n");
+        assertThat(state(
+                        "bootstrap",
+                        "--model",
+                        v1.toString(),
+                        "--history",
+                        csv.toString(),
+                        "--out",
+                        dir.resolve("sp").toString(),
+                        "--max-parallelism",
+                        "0"))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: --max-parallelism must be between 1 and 32768, got 0\n");
+    }
+}
