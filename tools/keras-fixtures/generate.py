@@ -503,6 +503,93 @@ def _functional_seq(L, s):
     return L.K.Model(inp, out)
 
 
+# ---------------------------------- Functional graphs -----------------------------------------
+# Branching and merging functional models (docs/SEMANTICS.md section 11). In stateful mode every
+# recurrent layer on the events' time axis is stateful in the stepping model (states.csv numbers them
+# in model.layers order); a decoder after RepeatVector is not, and starts from the encoder's states.
+
+def _residual(L, s, inp):
+    h1 = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(inp)
+    h2 = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(h1)
+    return L.layers.Add()([h1, h2])
+
+
+@case("graph_residual", features=4,
+      description="Functional: Input -> LSTM(6, return_sequences=True) -> LSTM(6, return_sequences=True); "
+                  "Add([first, second]) (a residual skip) -> Dense(2)")
+def _graph_residual(L, s):
+    inp = L.input(s, (4,))
+    return L.K.Model(inp, L.layers.Dense(2)(_residual(L, s, inp)))
+
+
+@case("graph_residual_window", mode="window", window=5, features=4, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 4)) -> the residual LSTM pair of graph_residual -> GRU(4) many-to-one -> "
+                  "Dense(2); window N=5")
+def _graph_residual_window(L, s):
+    inp = L.input(s, (4,))
+    h = L.layers.GRU(4)(_residual(L, s, inp))
+    return L.K.Model(inp, L.layers.Dense(2)(h))
+
+
+@case("graph_branches", features=3,
+      description="Functional: Input -> [LSTM(6, return_sequences=True) | GRU(4, return_sequences=True)] -> "
+                  "Concatenate -> Dense(2)")
+def _graph_branches(L, s):
+    inp = L.input(s, (3,))
+    a = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(inp)
+    b = L.layers.GRU(4, return_sequences=True, stateful=s.stateful)(inp)
+    return L.K.Model(inp, L.layers.Dense(2)(L.layers.Concatenate()([a, b])))
+
+
+@case("graph_branches_window", mode="window", window=6, features=3, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(6, 3)) -> [LSTM(6) | GRU(4)] many-to-one -> Concatenate -> Dense(2); window N=6")
+def _graph_branches_window(L, s):
+    inp = L.input(s, (3,))
+    a = L.layers.LSTM(6)(inp)
+    b = L.layers.GRU(4)(inp)
+    return L.K.Model(inp, L.layers.Dense(2)(L.layers.Concatenate()([a, b])))
+
+
+@case("graph_merges", features=3,
+      description="Functional: a = LSTM(5, seq), b = GRU(5, seq), d = Dense(5) per step, all on the input; "
+                  "s = Subtract([a, b]), m = Multiply([a, d]), v = Average([a, b, d]), "
+                  "Concatenate([Minimum([v, Maximum([s, m])]), s]) -> Dense(2)")
+def _graph_merges(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    a = l.LSTM(5, return_sequences=True, stateful=s.stateful)(inp)
+    b = l.GRU(5, return_sequences=True, stateful=s.stateful)(inp)
+    d = scaled(l.Dense(5), 1.0)(inp)
+    sub = l.Subtract()([a, b])
+    mul = l.Multiply()([a, d])
+    avg = l.Average()([a, b, d])
+    mn = l.Minimum()([avg, l.Maximum()([sub, mul])])
+    return L.K.Model(inp, l.Dense(2)(l.Concatenate()([mn, sub])))
+
+
+def _encoder_decoder(L, s, inp):
+    out, h, c = L.layers.LSTM(6, return_state=True, stateful=s.stateful)(inp)
+    seq = L.layers.RepeatVector(3)(out)
+    dec = L.layers.LSTM(6, return_sequences=True)(seq, initial_state=[h, c])
+    return L.K.Model(inp, L.layers.TimeDistributed(L.layers.Dense(2))(dec))
+
+
+@case("graph_encoder_decoder", features=3, seq_out=False, lengths=(19, 8, 26, 12),
+      description="Functional encoder-decoder: LSTM(6, return_state=True) encoder -> RepeatVector(3) of its output "
+                  "-> LSTM(6, return_sequences=True)(initial_state=[h, c]) decoder -> TimeDistributed(Dense(2)); "
+                  "output per event = the 3x2 decoder sequence",
+      notes="The stepping model makes only the encoder stateful; the decoder starts from the encoder's states on "
+            "every event.")
+def _graph_encoder_decoder(L, s):
+    return _encoder_decoder(L, s, L.input(s, (3,)))
+
+
+@case("graph_encoder_decoder_window", mode="window", window=5, features=3, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 3)) -> the encoder-decoder of graph_encoder_decoder; window N=5")
+def _graph_encoder_decoder_window(L, s):
+    return _encoder_decoder(L, s, L.input(s, (3,)))
+
+
 # ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
 # in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.

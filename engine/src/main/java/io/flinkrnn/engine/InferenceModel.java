@@ -1,7 +1,6 @@
 package io.flinkrnn.engine;
 
 import io.flinkrnn.engine.layer.Batch;
-import io.flinkrnn.engine.layer.Layer;
 import io.flinkrnn.engine.ops.JavaKernel;
 import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.model.spec.ModelSpec;
@@ -33,7 +32,7 @@ public final class InferenceModel {
 
     private final ModelSpec spec;
     private final Mode mode;
-    private final List<Layer> layers;
+    private final Graph graph;
     private final List<ModelCompiler.Carried> carried;
     private final StateLayout layout;
     private final int inputSize;
@@ -43,7 +42,7 @@ public final class InferenceModel {
     private InferenceModel(ModelSpec spec, ModelCompiler compiled) {
         this.spec = spec;
         this.mode = compiled.mode;
-        this.layers = List.copyOf(compiled.layers);
+        this.graph = compiled.graph;
         this.carried = List.copyOf(compiled.carried);
         this.layout = compiled.layout;
         this.inputSize = compiled.inputSize;
@@ -223,11 +222,7 @@ public final class InferenceModel {
     }
 
     private Batch run() {
-        Batch x = input;
-        for (Layer layer : layers) {
-            x = layer.forward(x);
-        }
-        return x;
+        return graph.run(input);
     }
 
     private void checkState(int row, float[] state) {

@@ -1,0 +1,352 @@
+package io.flinkrnn.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.flinkrnn.model.spec.Inbound;
+import io.flinkrnn.model.spec.TensorRef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * A model config reduced to what flink-rnn runs: the graph of layers from the one input to the one
+ * output. Reads Sequential models (Keras 1 and early Keras 2 wrote their config as a bare list), a
+ * chain, and Functional models (Keras 2 {@code Model}/{@code Functional}, Keras 3 {@code
+ * Functional}), whose layers may branch and merge (docs/SEMANTICS.md section 11).
+ *
+ * @param batchShape the input's {@code batch_shape}, batch axis first, JSON nulls for free axes
+ * @param layers the layers in topological order (ties in config order, which is Keras's {@code
+ *     model.layers} order), without the InputLayer
+ * @param inbound what each layer takes, index for index with {@code layers}
+ * @param output the served tensor
+ * @param container the layers as Keras 3's {@code model.layers} lists them, which is how the
+ *     {@code .weights.h5} layout names their groups (a Functional model counts its InputLayer, a
+ *     Sequential model does not)
+ */
+record ModelGraph(
+        String name,
+        JsonNode batchShape,
+        List<LayerConfig> layers,
+        List<Inbound> inbound,
+        TensorRef output,
+        List<LayerConfig> container) {
+
+    static ModelGraph of(JsonNode model, LoadContext ctx) {
+        if (model == null || !model.isObject() || !model.path("class_name").isTextual()) {
+            throw ctx.fail("the model config has no 'class_name': not a Keras model config");
+        }
+        String cls = model.get("class_name").asText();
+        JsonNode config = model.path("config");
+        return switch (cls) {
+            case "Sequential" -> sequential(config, ctx);
+            case "Model", "Functional" -> functional(config, ctx);
+            default -> throw ctx.fail("the model is a '" + cls + "', expected a Sequential or Functional model"
+                    + (model.hasNonNull("registered_name")
+                                    || model.hasNonNull("module")
+                                            && !model.get("module").asText().startsWith("keras")
+                            ? " (subclassed models are code and are refused)"
+                            : ""));
+        };
+    }
+
+    private static ModelGraph sequential(JsonNode config, LoadContext ctx) {
+        // Keras 1 and Keras 2 before 2.2.3 wrote a Sequential config as the bare list of layers.
+        JsonNode list = config.isArray() ? config : config.path("layers");
+        if (!list.isArray() || list.isEmpty()) {
+            throw ctx.fail("the Sequential model has no layers");
+        }
+        checkLayerCount(list, ctx);
+        List<LayerConfig> all = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            LayerConfig layer = LayerConfig.of(list.get(i), ctx, "layer #" + i);
+            // Legacy weights are found by layer name: a second 'dense_3' would take the first's weights.
+            // Keras itself refuses a Sequential model whose layers share a name.
+            if (!names.add(layer.name())) {
+                throw ctx.fail("two layers are named '" + layer.name() + "'");
+            }
+            all.add(layer);
+        }
+        String name = config.isObject() ? config.path("name").asText("sequential") : "sequential";
+        JsonNode batchShape;
+        List<LayerConfig> layers;
+        if (all.get(0).className().equals("InputLayer")) {
+            batchShape = inputLayerShape(all.get(0));
+            layers = List.copyOf(all.subList(1, all.size()));
+        } else {
+            layers = List.copyOf(all);
+            batchShape = firstLayerShape(layers.get(0), config);
+        }
+        if (layers.isEmpty()) {
+            throw ctx.fail("the Sequential model has no layers after its InputLayer");
+        }
+        return new ModelGraph(
+                name,
+                batchShape,
+                layers,
+                IntStream.range(0, layers.size()).mapToObj(Inbound::chain).toList(),
+                TensorRef.of(layers.size() - 1),
+                layers);
+    }
+
+    private static ModelGraph functional(JsonNode config, LoadContext ctx) {
+        JsonNode list = config.path("layers");
+        if (!list.isArray() || list.isEmpty()) {
+            throw ctx.fail("the Functional model has no layers");
+        }
+        checkLayerCount(list, ctx);
+        Map<String, LayerConfig> byName = new LinkedHashMap<>();
+        List<LayerConfig> all = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            LayerConfig layer = LayerConfig.of(entry, ctx, "layer #" + i);
+            String graphName = entry.path("name").asText(layer.name());
+            if (byName.put(graphName, layer) != null) {
+                throw ctx.fail("two layers are named '" + graphName + "'");
+            }
+            all.add(layer);
+        }
+        List<NamedRef> inputs = refs(config.path("input_layers"), ctx, "input_layers");
+        List<NamedRef> outputs = refs(config.path("output_layers"), ctx, "output_layers");
+        if (inputs.size() != 1) {
+            throw ctx.fail("the model has " + inputs.size() + " inputs; flink-rnn serves models with one input");
+        }
+        String in = inputs.get(0).layer();
+        NamedRef out = outputs.get(0);
+        // A recurrent layer's output with its own states (return_state=True) is one output: the states
+        // come with emit-states.
+        if (outputs.stream().anyMatch(o -> !o.layer().equals(out.layer()))) {
+            throw ctx.fail("the model has " + outputs.size() + " outputs from different layers; flink-rnn serves"
+                    + " one output (with the states of its layer when it returns them)");
+        }
+        LayerConfig input = byName.get(in);
+        if (input == null || !input.className().equals("InputLayer")) {
+            throw ctx.fail("the model input '" + in + "' is not an InputLayer");
+        }
+        Map<String, Call> calls = new HashMap<>();
+        List<String> order = topological(out.layer(), in, byName, calls, ctx);
+        List<String> off = byName.keySet().stream()
+                .filter(n -> !calls.containsKey(n) && !n.equals(in))
+                .toList();
+        if (!off.isEmpty()) {
+            throw ctx.fail("layers " + off + " do not lead from the input '" + in + "' to the output '" + out.layer()
+                    + "'; flink-rnn serves one output");
+        }
+        if (order.isEmpty()) {
+            throw ctx.fail("the model has no layers between its input and its output");
+        }
+        Map<String, Integer> index = new HashMap<>();
+        index.put(in, TensorRef.INPUT_NODE);
+        List<LayerConfig> layers = new ArrayList<>();
+        List<Inbound> inbound = new ArrayList<>();
+        for (String name : order) {
+            Call call = calls.get(name);
+            inbound.add(new Inbound(resolve(call.inputs(), index), resolve(call.initialState(), index)));
+            index.put(name, layers.size());
+            layers.add(byName.get(name));
+        }
+        String name = config.path("name").asText("model");
+        return new ModelGraph(
+                name,
+                inputLayerShape(input),
+                List.copyOf(layers),
+                List.copyOf(inbound),
+                new TensorRef(index.get(out.layer()), out.tensor()),
+                List.copyOf(all));
+    }
+
+    /**
+     * The layers that lead to {@code out}, every layer after all the layers it takes (Kahn's order,
+     * ties broken by config order, so that recurrent layers are numbered as Keras's {@code
+     * model.layers} lists them). Fills {@code calls} with each layer's parsed call.
+     */
+    private static List<String> topological(
+            String out, String in, Map<String, LayerConfig> byName, Map<String, Call> calls, LoadContext ctx) {
+        List<String> pending = new ArrayList<>(List.of(out));
+        while (!pending.isEmpty()) {
+            String name = pending.remove(pending.size() - 1);
+            if (name.equals(in) || calls.containsKey(name)) {
+                continue;
+            }
+            LayerConfig layer = byName.get(name);
+            if (layer == null) {
+                throw ctx.fail("the graph refers to a layer '" + name + "' that the config does not define");
+            }
+            if (layer.className().equals("InputLayer")) {
+                throw ctx.fail(
+                        "the output depends on the input '" + name + "'; flink-rnn serves models with one input");
+            }
+            Call call = call(layer);
+            calls.put(name, call);
+            call.all().forEach(r -> pending.add(r.layer()));
+        }
+        List<String> configOrder =
+                byName.keySet().stream().filter(calls::containsKey).toList();
+        List<String> order = new ArrayList<>();
+        Set<String> done = new HashSet<>(Set.of(in));
+        while (order.size() < configOrder.size()) {
+            String next = configOrder.stream()
+                    .filter(n -> !done.contains(n))
+                    .filter(n -> calls.get(n).all().stream().allMatch(r -> done.contains(r.layer())))
+                    .findFirst()
+                    .orElseThrow(() -> {
+                        String stuck = configOrder.stream()
+                                .filter(n -> !done.contains(n))
+                                .findFirst()
+                                .orElseThrow();
+                        return ctx.fail(byName.get(stuck).where() + " is part of a cycle");
+                    });
+            done.add(next);
+            order.add(next);
+        }
+        return order;
+    }
+
+    private static List<TensorRef> resolve(List<NamedRef> refs, Map<String, Integer> index) {
+        return refs.stream()
+                .map(r -> new TensorRef(index.get(r.layer()), r.tensor()))
+                .toList();
+    }
+
+    private static void checkLayerCount(JsonNode list, LoadContext ctx) {
+        int max = ctx.limits().maxLayers();
+        if (list.size() > max) {
+            throw ctx.fail("the model has " + list.size() + " layers, more than " + LoadLimits.limit("maxLayers", max));
+        }
+    }
+
+    /** {@code [layer, node, tensor]} of a graph reference; the node index is 0, as every layer is called once. */
+    private record NamedRef(String layer, int tensor) {}
+
+    /** One call of a layer: its positional input tensors and its {@code initial_state} tensors. */
+    private record Call(List<NamedRef> inputs, List<NamedRef> initialState) {
+
+        List<NamedRef> all() {
+            List<NamedRef> all = new ArrayList<>(inputs);
+            all.addAll(initialState);
+            return all;
+        }
+    }
+
+    /** Keras 2 and 3 write {@code [["in", 0, 0]]}; Keras 3 writes a single one as {@code ["in", 0, 0]}. */
+    private static List<NamedRef> refs(JsonNode n, LoadContext ctx, String field) {
+        if (!n.isArray() || n.isEmpty()) {
+            throw ctx.fail("the Functional model has no '" + field + "'");
+        }
+        List<NamedRef> refs = new ArrayList<>();
+        if (n.get(0).isTextual()) {
+            refs.add(new NamedRef(n.get(0).asText(), n.path(2).asInt(0)));
+        } else {
+            for (JsonNode r : n) {
+                refs.add(new NamedRef(r.path(0).asText(), r.path(2).asInt(0)));
+            }
+        }
+        return refs;
+    }
+
+    /**
+     * The layer's one call in the graph. Keras 2 writes a list of {@code [layer, node, tensor, kwargs]}
+     * in which a recurrent layer's tensors after the first are its {@code initial_state}; Keras 3
+     * writes {@code {"args": [...], "kwargs": {...}}} holding {@code __keras_tensor__} objects whose
+     * {@code keras_history} is the reference, a merge layer's inputs as one list in {@code args}.
+     */
+    private static Call call(LayerConfig layer) {
+        JsonNode nodes = layer.entry().path("inbound_nodes");
+        if (nodes.size() != 1) {
+            throw layer.fail(
+                    "it is called " + nodes.size() + " times in the graph; shared layers are not" + " supported");
+        }
+        JsonNode node = nodes.get(0);
+        List<NamedRef> inputs = new ArrayList<>();
+        List<NamedRef> initialState = new ArrayList<>();
+        boolean recurrent = LayerSupport.RECURRENT.contains(layer.className());
+        if (node.isArray()) {
+            for (JsonNode a : node) {
+                NamedRef ref = new NamedRef(a.path(0).asText(), a.path(2).asInt(0));
+                (recurrent && !inputs.isEmpty() ? initialState : inputs).add(ref);
+            }
+        } else {
+            for (JsonNode a : node.path("args")) {
+                collectKerasTensors(a, inputs);
+            }
+            node.path("kwargs").fields().forEachRemaining(kw -> {
+                List<NamedRef> tensors = new ArrayList<>();
+                collectKerasTensors(kw.getValue(), tensors);
+                if (kw.getKey().equals("initial_state") && recurrent) {
+                    initialState.addAll(tensors);
+                } else if (kw.getKey().equals("mask") && !tensors.isEmpty()) {
+                    throw layer.fail("takes its mask as a separate mask= tensor (a Keras 3 functional model with"
+                            + " Masking), which flink-rnn does not read; save the model as a Sequential model");
+                } else if (!tensors.isEmpty()) {
+                    throw layer.fail("takes a tensor as its '" + kw.getKey() + "' argument, which is not supported");
+                }
+            });
+        }
+        if (inputs.isEmpty()) {
+            throw layer.fail("its call in the graph takes no input tensor");
+        }
+        return new Call(inputs, initialState);
+    }
+
+    private static void collectKerasTensors(JsonNode n, List<NamedRef> into) {
+        if (n.isObject() && "__keras_tensor__".equals(n.path("class_name").asText())) {
+            JsonNode h = n.path("config").path("keras_history");
+            into.add(new NamedRef(h.path(0).asText(), h.path(2).asInt(0)));
+            return;
+        }
+        for (JsonNode child : n) {
+            collectKerasTensors(child, into);
+        }
+    }
+
+    private static JsonNode inputLayerShape(LayerConfig input) {
+        JsonNode shape = input.get("batch_shape");
+        if (shape == null) {
+            throw input.fail("config field 'batch_shape' is missing: the model's input shape is unknown");
+        }
+        return shape;
+    }
+
+    /**
+     * A Sequential model without an InputLayer carries its input shape on the first layer: {@code
+     * batch_input_shape} (Keras 2), {@code input_dim}/{@code input_length} (Keras 1), or the model's
+     * {@code build_input_shape}/the layer's {@code build_config} (Keras 3).
+     */
+    private static JsonNode firstLayerShape(LayerConfig first, JsonNode modelConfig) {
+        JsonNode shape = first.get("batch_shape");
+        if (shape != null) {
+            return shape;
+        }
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        JsonNode length = first.get("input_length");
+        if (first.className().equals("Embedding") && length != null) {
+            ArrayNode a = f.arrayNode().addNull();
+            return a.add(length);
+        }
+        JsonNode dim = first.get("input_dim");
+        if (dim != null && !first.className().equals("Embedding")) {
+            ArrayNode a = f.arrayNode().addNull();
+            if (length == null) {
+                a.addNull();
+            } else {
+                a.add(length);
+            }
+            return a.add(dim);
+        }
+        JsonNode built = modelConfig.path("build_input_shape");
+        if (built.isArray()) {
+            return built;
+        }
+        built = first.entry().path("build_config").path("input_shape");
+        if (built.isArray()) {
+            return built;
+        }
+        throw first.fail("the model has no InputLayer and the first layer carries no input shape");
+    }
+}
