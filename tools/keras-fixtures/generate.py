@@ -590,6 +590,20 @@ def _graph_encoder_decoder_window(L, s):
     return _encoder_decoder(L, s, L.input(s, (3,)))
 
 
+@case("graph_masking", features=3, method="prefix", lengths=(24, 13, 37, 9), event_fn=_masked_events,
+      description="Functional: Input -> Masking(mask_value=0.0) -> [LSTM(6, seq) | GRU(6, seq)] -> Add -> Dense(2); "
+                  "some events all-zero. Keras 3 saves the mask as NotEqual and Any op layers and a mask= argument "
+                  "of each recurrent layer; Keras 2 propagates it implicitly",
+      notes="expected.csv from model.predict over every prefix (not stateful stepping).")
+def _graph_masking(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    m = l.Masking(mask_value=0.0)(inp)
+    a = l.LSTM(6, return_sequences=True, stateful=s.stateful)(m)
+    b = l.GRU(6, return_sequences=True, stateful=s.stateful)(m)
+    return L.K.Model(inp, l.Dense(2)(l.Add()([a, b])))
+
+
 # ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
 # in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.

@@ -131,8 +131,14 @@ record ModelGraph(
         }
         Map<String, Call> calls = new HashMap<>();
         List<String> order = topological(out.layer(), in, byName, calls, ctx);
+        Set<String> maskOps = new HashSet<>();
+        calls.forEach((n, call) -> {
+            if (call.mask() != null) {
+                maskOps.addAll(MaskOps.check(byName.get(n), call.mask().layer(), byName, inputsOf(calls)));
+            }
+        });
         List<String> off = byName.keySet().stream()
-                .filter(n -> !calls.containsKey(n) && !n.equals(in))
+                .filter(n -> !calls.containsKey(n) && !n.equals(in) && !maskOps.contains(n))
                 .toList();
         if (!off.isEmpty()) {
             throw ctx.fail("layers " + off + " do not lead from the input '" + in + "' to the output '" + out.layer()
@@ -158,7 +164,7 @@ record ModelGraph(
                 List.copyOf(layers),
                 List.copyOf(inbound),
                 new TensorRef(index.get(out.layer()), out.tensor()),
-                List.copyOf(all));
+                all.stream().filter(l -> !maskOps.contains(l.name())).toList());
     }
 
     /**
@@ -208,6 +214,13 @@ record ModelGraph(
         return order;
     }
 
+    private static Map<String, List<String>> inputsOf(Map<String, Call> calls) {
+        Map<String, List<String>> inputs = new HashMap<>();
+        calls.forEach((n, call) ->
+                inputs.put(n, call.inputs().stream().map(NamedRef::layer).toList()));
+        return inputs;
+    }
+
     private static List<TensorRef> resolve(List<NamedRef> refs, Map<String, Integer> index) {
         return refs.stream()
                 .map(r -> new TensorRef(index.get(r.layer()), r.tensor()))
@@ -224,8 +237,11 @@ record ModelGraph(
     /** {@code [layer, node, tensor]} of a graph reference; the node index is 0, as every layer is called once. */
     private record NamedRef(String layer, int tensor) {}
 
-    /** One call of a layer: its positional input tensors and its {@code initial_state} tensors. */
-    private record Call(List<NamedRef> inputs, List<NamedRef> initialState) {
+    /**
+     * One call of a layer: its positional input tensors, its {@code initial_state} tensors, and the
+     * tensor of Keras 3's {@code mask=} argument (null when none).
+     */
+    private record Call(List<NamedRef> inputs, List<NamedRef> initialState, NamedRef mask) {
 
         List<NamedRef> all() {
             List<NamedRef> all = new ArrayList<>(inputs);
@@ -265,6 +281,7 @@ record ModelGraph(
         JsonNode node = nodes.get(0);
         List<NamedRef> inputs = new ArrayList<>();
         List<NamedRef> initialState = new ArrayList<>();
+        List<NamedRef> mask = new ArrayList<>();
         boolean recurrent = LayerSupport.RECURRENT.contains(layer.className());
         if (node.isArray()) {
             for (JsonNode a : node) {
@@ -280,9 +297,8 @@ record ModelGraph(
                 collectKerasTensors(kw.getValue(), tensors);
                 if (kw.getKey().equals("initial_state") && recurrent) {
                     initialState.addAll(tensors);
-                } else if (kw.getKey().equals("mask") && !tensors.isEmpty()) {
-                    throw layer.fail("takes its mask as a separate mask= tensor (a Keras 3 functional model with"
-                            + " Masking), which flink-rnn does not read; save the model as a Sequential model");
+                } else if (kw.getKey().equals("mask") && tensors.size() == 1) {
+                    mask.addAll(tensors);
                 } else if (!tensors.isEmpty()) {
                     throw layer.fail("takes a tensor as its '" + kw.getKey() + "' argument, which is not supported");
                 }
@@ -291,7 +307,7 @@ record ModelGraph(
         if (inputs.isEmpty()) {
             throw layer.fail("its call in the graph takes no input tensor");
         }
-        return new Call(inputs, initialState);
+        return new Call(inputs, initialState, mask.isEmpty() ? null : mask.get(0));
     }
 
     private static void collectKerasTensors(JsonNode n, List<NamedRef> into) {

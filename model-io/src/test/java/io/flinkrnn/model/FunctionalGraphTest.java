@@ -90,6 +90,33 @@ class FunctionalGraphTest {
         }
     }
 
+    /** Keras 3 writes the Masking layer's mask as NotEqual and Any op layers; Keras 2 propagates it implicitly. */
+    @Test
+    void keras3MaskOpsMeanTheMaskingLayersMask() {
+        for (String file : List.of("keras", "h5")) {
+            ModelSpec keras3 = KerasModels.load(
+                    Fixture.named("keras3_graph_masking").file(file).orElseThrow());
+            ModelSpec keras2 = KerasModels.load(
+                    Fixture.named("keras2_graph_masking").file("h5").orElseThrow());
+            assertThat(keras3.layers())
+                    .extracting(LayerSpec::className)
+                    .containsExactly("Masking", "LSTM", "GRU", "Add", "Dense");
+            assertThat(keras3.inbound()).isEqualTo(keras2.inbound());
+        }
+    }
+
+    @Test
+    void aMaskThatIsNotTheMaskingLayersIsRefused() throws IOException {
+        Path[] files = edited("keras3_graph_masking", layers -> ((ArrayNode)
+                        entry(layers, "not_equal").path("inbound_nodes").get(0).path("args"))
+                .set(1, JSON.getNodeFactory().numberNode(1.0)));
+        assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM): takes a mask= tensor that is not"
+                        + " the mask of a Masking layer its input comes from; flink-rnn reads masks from Masking"
+                        + " layers (and Embedding mask_zero)");
+    }
+
     @Test
     void concatenateAlongTheTimeAxisIsRefused() throws IOException {
         Path[] files = edited(
