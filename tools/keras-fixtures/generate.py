@@ -604,6 +604,17 @@ def _graph_masking(L, s):
     return L.K.Model(inp, l.Dense(2)(l.Add()([a, b])))
 
 
+@case("graph_masking_window", mode="window", window=6, features=3, seq_out=False, lengths=(17, 9, 25, 11),
+      event_fn=_masked_events,
+      description="Input(shape=(6, 3)) -> Masking(mask_value=0.0) -> [LSTM(6) | GRU(6)] many-to-one -> Add -> "
+                  "Dense(2); window N=6, some events all-zero")
+def _graph_masking_window(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    m = l.Masking(mask_value=0.0)(inp)
+    return L.K.Model(inp, l.Dense(2)(l.Add()([l.LSTM(6)(m), l.GRU(6)(m)])))
+
+
 # ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
 # in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.

@@ -153,9 +153,13 @@ record ModelGraph(
         List<Inbound> inbound = new ArrayList<>();
         for (String name : order) {
             Call call = calls.get(name);
-            inbound.add(new Inbound(resolve(call.inputs(), index), resolve(call.initialState(), index)));
+            LayerConfig layer = byName.get(name);
+            inbound.add(new Inbound(resolve(layer, call.inputs(), index), resolve(layer, call.initialState(), index)));
             index.put(name, layers.size());
-            layers.add(byName.get(name));
+            layers.add(layer);
+        }
+        if (out.tensor() < 0) {
+            throw ctx.fail("the model's output is output " + out.tensor() + " of layer '" + out.layer() + "'");
         }
         String name = config.path("name").asText("model");
         return new ModelGraph(
@@ -221,9 +225,14 @@ record ModelGraph(
         return inputs;
     }
 
-    private static List<TensorRef> resolve(List<NamedRef> refs, Map<String, Integer> index) {
+    private static List<TensorRef> resolve(LayerConfig reader, List<NamedRef> refs, Map<String, Integer> index) {
         return refs.stream()
-                .map(r -> new TensorRef(index.get(r.layer()), r.tensor()))
+                .map(r -> {
+                    if (r.tensor() < 0) {
+                        throw reader.fail("reads output " + r.tensor() + " of layer '" + r.layer() + "'");
+                    }
+                    return new TensorRef(index.get(r.layer()), r.tensor());
+                })
                 .toList();
     }
 

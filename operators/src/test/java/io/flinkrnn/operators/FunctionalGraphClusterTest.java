@@ -48,7 +48,8 @@ class FunctionalGraphClusterTest {
         "keras3_graph_masking, keras",
         "keras3_graph_residual_window, h5",
         "keras3_graph_branches_window, keras",
-        "keras3_graph_encoder_decoder_window, keras"
+        "keras3_graph_encoder_decoder_window, keras",
+        "keras2_graph_masking_window, h5"
     })
     void graphOutputsEqualKeras(String fixture, String file) throws Exception {
         Fixture f = Fixture.named(fixture);

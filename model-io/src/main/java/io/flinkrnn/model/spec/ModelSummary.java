@@ -28,13 +28,13 @@ final class ModelSummary {
         s.append("-".repeat(width)).append('\n');
         s.append(row(graph, "Layer (type)", "Output Shape", "Param #", "Connected to"));
         s.append("=".repeat(width)).append('\n');
-        s.append(row(graph, "input (InputLayer)", withBatch(model, model.input()), "0", ""));
+        s.append(row(graph, "input (InputLayer)", withBatch(model, model.input()), "0", "-"));
         for (int i = 0; i < model.layers().size(); i++) {
             LayerSpec layer = model.layers().get(i);
             s.append(row(
                     graph,
                     layer.name() + " (" + layer.className() + ")",
-                    withBatch(model, shapes.get(i)),
+                    shapes(model, layer, shapes.get(i)),
                     String.format("%,d", layer.paramCount()),
                     connections(model, model.inbound().get(i))));
         }
@@ -60,6 +60,18 @@ final class ModelSummary {
 
     private static String tensorName(ModelSpec model, TensorRef ref) {
         return (ref.isInput() ? "input" : model.layers().get(ref.node()).name()) + "[0][" + ref.tensor() + "]";
+    }
+
+    /** A layer returning its states has several outputs, which Keras prints as a list. */
+    private static String shapes(ModelSpec model, LayerSpec layer, Shape output) {
+        if (!(layer instanceof RecurrentSpec r && r.returnState())) {
+            return withBatch(model, output);
+        }
+        List<String> all = new ArrayList<>(List.of(withBatch(model, output)));
+        for (int s = 0; s < r.cell().stateSizes().size(); s++) {
+            all.add(withBatch(model, r.stateShape(s)));
+        }
+        return all.stream().collect(Collectors.joining(", ", "[", "]"));
     }
 
     /** Keras prints a batch size fixed by {@code batch_input_shape} (stateful models) instead of None. */
