@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.flinkrnn.model.spec.Inbound;
 import io.flinkrnn.model.spec.TensorRef;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -132,9 +134,10 @@ record ModelGraph(
         Map<String, Call> calls = new HashMap<>();
         List<String> order = topological(out.layer(), in, byName, calls, ctx);
         Set<String> maskOps = new HashSet<>();
+        Map<String, List<String>> inputsOf = inputsOf(calls);
         calls.forEach((n, call) -> {
             if (call.mask() != null) {
-                maskOps.addAll(MaskOps.check(byName.get(n), call.mask().layer(), byName, inputsOf(calls)));
+                maskOps.addAll(MaskOps.check(byName.get(n), call.mask().layer(), byName, inputsOf));
             }
         });
         List<String> off = byName.keySet().stream()
@@ -196,24 +199,45 @@ record ModelGraph(
             calls.put(name, call);
             call.all().forEach(r -> pending.add(r.layer()));
         }
-        List<String> configOrder =
-                byName.keySet().stream().filter(calls::containsKey).toList();
+        // Kahn's algorithm over the layers that lead to the output, the ready layer first in config order.
+        Map<String, Integer> position = new HashMap<>();
+        Map<String, Set<String>> producers = new HashMap<>();
+        Map<String, List<String>> readers = new HashMap<>();
+        for (String name : byName.keySet()) {
+            if (calls.containsKey(name)) {
+                position.put(name, position.size());
+                Set<String> from = new HashSet<>();
+                calls.get(name).all().forEach(r -> from.add(r.layer()));
+                from.remove(in);
+                producers.put(name, from);
+                from.forEach(
+                        p -> readers.computeIfAbsent(p, k -> new ArrayList<>()).add(name));
+            }
+        }
+        PriorityQueue<String> ready = new PriorityQueue<>(Comparator.comparing(position::get));
+        Map<String, Integer> waiting = new HashMap<>();
+        producers.forEach((name, from) -> {
+            waiting.put(name, from.size());
+            if (from.isEmpty()) {
+                ready.add(name);
+            }
+        });
         List<String> order = new ArrayList<>();
-        Set<String> done = new HashSet<>(Set.of(in));
-        while (order.size() < configOrder.size()) {
-            String next = configOrder.stream()
-                    .filter(n -> !done.contains(n))
-                    .filter(n -> calls.get(n).all().stream().allMatch(r -> done.contains(r.layer())))
-                    .findFirst()
-                    .orElseThrow(() -> {
-                        String stuck = configOrder.stream()
-                                .filter(n -> !done.contains(n))
-                                .findFirst()
-                                .orElseThrow();
-                        return ctx.fail(byName.get(stuck).where() + " is part of a cycle");
-                    });
-            done.add(next);
+        while (!ready.isEmpty()) {
+            String next = ready.poll();
             order.add(next);
+            for (String reader : readers.getOrDefault(next, List.of())) {
+                if (waiting.merge(reader, -1, Integer::sum) == 0) {
+                    ready.add(reader);
+                }
+            }
+        }
+        if (order.size() < position.size()) {
+            String stuck = position.keySet().stream()
+                    .filter(n -> waiting.get(n) > 0)
+                    .min(Comparator.comparing(position::get))
+                    .orElseThrow();
+            throw ctx.fail(byName.get(stuck).where() + " is part of a cycle");
         }
         return order;
     }
@@ -228,10 +252,13 @@ record ModelGraph(
     private static List<TensorRef> resolve(LayerConfig reader, List<NamedRef> refs, Map<String, Integer> index) {
         return refs.stream()
                 .map(r -> {
-                    if (r.tensor() < 0) {
-                        throw reader.fail("reads output " + r.tensor() + " of layer '" + r.layer() + "'");
+                    int node = index.get(r.layer());
+                    // The input has one tensor; a layer's outputs past 0 are checked against its spec later.
+                    if (r.tensor() < 0 || node == TensorRef.INPUT_NODE && r.tensor() != 0) {
+                        throw reader.fail("reads output " + r.tensor() + " of layer '" + r.layer()
+                                + "', which has no such output");
                     }
-                    return new TensorRef(index.get(r.layer()), r.tensor());
+                    return new TensorRef(node, r.tensor());
                 })
                 .toList();
     }

@@ -157,6 +157,40 @@ class FunctionalGraphTest {
                         + " 'input_layer' to the output 'lstm_1'; flink-rnn serves one output");
     }
 
+    @Test
+    void aCycleIsRefused() throws IOException {
+        Path[] files = edited("keras3_graph_residual", layers -> ((ObjectNode) entry(layers, "lstm")
+                        .path("inbound_nodes")
+                        .get(0)
+                        .path("args")
+                        .get(0)
+                        .path("config"))
+                .set(
+                        "keras_history",
+                        JSON.createArrayNode().add("lstm_1").add(0).add(0)));
+        assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM) is part of a cycle");
+    }
+
+    /** Found by LoaderFuzzTest (seed 4806825412886): one flipped bit made a reference to input tensor 4. */
+    @Test
+    void aReferenceToAnOutputTheInputDoesNotHaveIsRefused() throws IOException {
+        Path[] files = edited("keras3_graph_residual", layers -> ((ObjectNode) entry(layers, "lstm")
+                        .path("inbound_nodes")
+                        .get(0)
+                        .path("args")
+                        .get(0)
+                        .path("config"))
+                .set(
+                        "keras_history",
+                        JSON.createArrayNode().add("input_layer").add(0).add(4)));
+        assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM): reads output 4 of layer"
+                        + " 'input_layer', which has no such output");
+    }
+
     /** A Keras 3 fixture's {@code .keras} as a JSON config (edited) and its {@code model.weights.h5}. */
     private Path[] edited(String fixture, Consumer<ArrayNode> editLayers) throws IOException {
         Path json = tmp.resolve(fixture + ".json");
