@@ -74,6 +74,7 @@ class Case:
     order_fn: Optional[Callable] = None  # order_fn(rng, lengths) -> [(key_index, t)] (default: interleave)
     init_weights: Optional[Callable] = None  # init_weights(worker, case, saved_model, rng): instead of random weights
     extra: Optional[Callable] = None     # extra(worker, case, dir, ctx) -> dict merged into case.json; more files
+    inputs_fn: Optional[Callable] = None  # inputs_fn(x [B, T, F]) -> the inputs of a model with several inputs
 
     def name(self, flavour):
         return f"{flavour}_{self.base}"
@@ -615,6 +616,36 @@ def _graph_masking_window(L, s):
     return L.K.Model(inp, l.Dense(2)(l.Add()([l.LSTM(6)(m), l.GRU(6)(m)])))
 
 
+def _static_split(x):
+    """Events carry 3 sequence features, then 2 static features; the static input is the last event's."""
+    return [x[..., :3], x[:, -1, 3:]]
+
+
+def _static_input(L, s):
+    seq = L.input(s, (3,))
+    static = L.K.Input(shape=(2,), batch_size=s.batch)
+    h = L.layers.LSTM(6, stateful=s.stateful)(seq)
+    return L.K.Model([seq, static], L.layers.Dense(2)(L.layers.Concatenate()([h, static])))
+
+
+@case("graph_static_input", features=5, seq_out=False, inputs_fn=_static_split,
+      description="Two inputs: Input(shape=(None, 3)) -> LSTM(6) many-to-one, and Input(shape=(2,)) static "
+                  "features; Concatenate -> Dense(2). An event is x0..x2 (the step) then x3..x4 (the static features "
+                  "as of that event); expected = model.predict([events[0..t] x0..x2, event t x3..x4])",
+      notes="saved_batch_shape shows the event width; the model's inputs are (None, 3) and (2,).")
+def _graph_static_input(L, s):
+    return _static_input(L, s)
+
+
+@case("graph_static_input_window", mode="window", window=5, features=5, seq_out=False, inputs_fn=_static_split,
+      lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 3)) and Input(shape=(2,)) as graph_static_input; window N=5, the static "
+                  "features of the window's last event",
+      notes="saved_batch_shape shows the event width; the model's inputs are (5, 3) and (2,).")
+def _graph_static_input_window(L, s):
+    return _static_input(L, s)
+
+
 # ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
 # in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.
@@ -759,6 +790,7 @@ class Worker:
         tf.get_logger().setLevel("ERROR")
         self.tf = tf
         self.L = Flavour(flavour)
+        self.inputs_fn = None
 
     def predict(self, model, x):
         """model.predict with a freshly traced predict function.
@@ -770,7 +802,11 @@ class Worker:
         tf_keras does not have the problem (and retraces per new shape anyway)."""
         if self.L.k3:
             model.predict_function = None
-        return np.asarray(model.predict(x, verbose=0))
+        return np.asarray(model.predict(self.model_inputs(x), verbose=0))
+
+    def model_inputs(self, x):
+        """A batch of event sequences as the model takes it: split over several inputs when the case says so."""
+        return self.inputs_fn(x) if self.inputs_fn else x
 
     # ---- helpers over the flavour ----
     def clear(self):
@@ -821,6 +857,7 @@ class Worker:
         L = self.L
         name = c.name(L.name)
         t0 = time.time()
+        self.inputs_fn = c.inputs_fn
         seed = zlib.crc32((c.seed_base or c.base).encode())
         rng = np.random.default_rng(seed)
         d = os.path.join(outdir, name)
@@ -1018,7 +1055,7 @@ class Worker:
         for s in range(Tmax):
             if reset_before is not None and s == reset_before:
                 self.reset(step)
-            y = np.asarray(step.predict_on_batch(xb[:, s:s + 1]))
+            y = np.asarray(step.predict_on_batch(self.model_inputs(xb[:, s:s + 1])))
             ends = [i for i, x in enumerate(inputs) if len(x) - 1 == s]
             if ends:
                 st = self.read_states(step)

@@ -42,8 +42,8 @@ final class Graph {
         }
     }
 
-    /** Runs every layer on {@code input}; the result stays valid until the next run. */
-    Batch run(Batch input) {
+    /** Runs every layer on the model's inputs; the result stays valid until the next run. */
+    Batch run(Batch[] input) {
         for (int i = 0; i < nodes.size(); i++) {
             Node node = nodes.get(i);
             for (int j = 0; j < args[i].length; j++) {
@@ -57,9 +57,9 @@ final class Graph {
         return tensor(output, input);
     }
 
-    private Batch tensor(TensorRef ref, Batch input) {
+    private Batch tensor(TensorRef ref, Batch[] input) {
         if (ref.isInput()) {
-            return input;
+            return input[ref.inputIndex()];
         }
         if (ref.tensor() == 0) {
             return outputs[ref.node()];

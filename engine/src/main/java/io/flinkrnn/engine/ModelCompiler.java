@@ -62,7 +62,10 @@ final class ModelCompiler {
         this.kernel = kernel;
         this.mode = resolve(spec, requested);
         boolean stateful = mode.kind() == Mode.Kind.STATEFUL;
-        Shape input = Shape.sequence(stateful ? 1 : mode.window(), spec.input().features());
+        // A sequence input runs one step (stateful) or the window; a static input is one vector.
+        List<Shape> input = spec.inputs().stream()
+                .map(s -> s.sequence() ? Shape.sequence(stateful ? 1 : mode.window(), s.features()) : s)
+                .toList();
         List<Shape> shapes = new ArrayList<>();
         boolean[] stream = new boolean[spec.layers().size()];
         List<Graph.Node> nodes = new ArrayList<>();
@@ -99,7 +102,9 @@ final class ModelCompiler {
      */
     private static boolean onStream(ModelSpec spec, LayerSpec layer, Inbound inbound, boolean[] stream) {
         long on = inbound.inputs().stream()
-                .filter(r -> r.isInput() || r.tensor() == 0 && stream[r.node()])
+                .filter(r -> r.isInput()
+                        ? spec.inputs().get(r.inputIndex()).sequence()
+                        : r.tensor() == 0 && stream[r.node()])
                 .count();
         String which = "layer '" + layer.name() + "' (" + layer.className() + ") of " + spec.source();
         if (on == 0) {

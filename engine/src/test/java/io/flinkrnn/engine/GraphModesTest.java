@@ -72,7 +72,7 @@ class GraphModesTest {
                 "graph",
                 "test graph",
                 KerasVersion.parse("3.0.0"),
-                Shape.sequence(null, 2),
+                List.of(Shape.sequence(null, 2)),
                 false,
                 Optional.empty(),
                 layers,

@@ -26,11 +26,18 @@ final class ModelBuilder {
         ModelGraph graph = ModelGraph.of(model, ctx);
         LayerSupport.check(graph.layers(), ctx);
         WeightStore store = weights.apply(graph);
-        boolean tokens = graph.layers().get(0).className().equals("Embedding");
-        Shape input = inputShape(graph.batchShape(), tokens, ctx);
-        oversized(input, ctx.limits()).ifPresent(p -> {
-            throw ctx.fail("the model's input " + p);
-        });
+        boolean several = graph.batchShapes().size() > 1;
+        boolean tokens = !several && graph.layers().get(0).className().equals("Embedding");
+        List<Shape> input = new ArrayList<>();
+        for (JsonNode batchShape : graph.batchShapes()) {
+            Shape shape = several && batchShape.size() == 2
+                    ? staticFeatures(batchShape, ctx)
+                    : inputShape(batchShape, tokens, ctx);
+            oversized(shape, ctx.limits()).ifPresent(p -> {
+                throw ctx.fail("the model's input " + p);
+            });
+            input.add(shape);
+        }
         List<LayerSpec> specs = new ArrayList<>();
         List<Shape> shapes = new ArrayList<>();
         for (int i = 0; i < graph.layers().size(); i++) {
@@ -63,24 +70,40 @@ final class ModelBuilder {
         if (!output.isInput()) {
             tensorShape(graph.layers().get(output.node()), output, input, specs, shapes);
         }
-        JsonNode batch = graph.batchShape().get(0);
-        return new ModelSpec(
-                graph.name(),
-                ctx.file(),
-                ctx.version(),
-                input,
-                tokens,
-                batch == null || batch.isNull() ? Optional.empty() : Optional.of(batch.asInt()),
-                specs,
-                graph.inbound(),
-                output);
+        JsonNode batch = graph.batchShapes().get(0).get(0);
+        try {
+            return new ModelSpec(
+                    graph.name(),
+                    ctx.file(),
+                    ctx.version(),
+                    input,
+                    tokens,
+                    batch == null || batch.isNull() ? Optional.empty() : Optional.of(batch.asInt()),
+                    specs,
+                    graph.inbound(),
+                    output);
+        } catch (IllegalArgumentException e) {
+            throw ctx.fail(e.getMessage());
+        }
+    }
+
+    /**
+     * A second input without a time axis, {@code Input(shape=(F,))}: per-key static features that
+     * each event carries after (or before) its step (docs/SEMANTICS.md section 11).
+     */
+    private static Shape staticFeatures(JsonNode batchShape, LoadContext ctx) {
+        JsonNode f = batchShape.get(1);
+        if (!f.isInt() || f.asInt() <= 0) {
+            throw ctx.fail("the model's input shape " + batchShape + " has an invalid size " + f);
+        }
+        return Shape.single(f.asInt());
     }
 
     /** The shape of a tensor that {@code reader} reads; only a recurrent layer returning states has more than one. */
     private static Shape tensorShape(
-            LayerConfig reader, TensorRef ref, Shape input, List<LayerSpec> specs, List<Shape> shapes) {
+            LayerConfig reader, TensorRef ref, List<Shape> input, List<LayerSpec> specs, List<Shape> shapes) {
         if (ref.isInput()) {
-            return input;
+            return input.get(ref.inputIndex());
         }
         if (ref.tensor() == 0) {
             return shapes.get(ref.node());
@@ -100,7 +123,7 @@ final class ModelBuilder {
             LayerConfig layer,
             LayerSpec spec,
             Inbound inbound,
-            Shape input,
+            List<Shape> input,
             List<LayerSpec> specs,
             List<Shape> shapes) {
         List<TensorRef> initial = inbound.initialState();

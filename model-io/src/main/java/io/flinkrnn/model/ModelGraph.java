@@ -22,7 +22,8 @@ import java.util.stream.IntStream;
  * chain, and Functional models (Keras 2 {@code Model}/{@code Functional}, Keras 3 {@code
  * Functional}), whose layers may branch and merge (docs/SEMANTICS.md section 11).
  *
- * @param batchShape the input's {@code batch_shape}, batch axis first, JSON nulls for free axes
+ * @param batchShapes each input's {@code batch_shape}, in the model's input order, batch axis first,
+ *     JSON nulls for free axes
  * @param layers the layers in topological order (ties in config order, which is Keras's {@code
  *     model.layers} order), without the InputLayer
  * @param inbound what each layer takes, index for index with {@code layers}
@@ -33,7 +34,7 @@ import java.util.stream.IntStream;
  */
 record ModelGraph(
         String name,
-        JsonNode batchShape,
+        List<JsonNode> batchShapes,
         List<LayerConfig> layers,
         List<Inbound> inbound,
         TensorRef output,
@@ -90,7 +91,7 @@ record ModelGraph(
         }
         return new ModelGraph(
                 name,
-                batchShape,
+                List.of(batchShape),
                 layers,
                 IntStream.range(0, layers.size()).mapToObj(Inbound::chain).toList(),
                 TensorRef.of(layers.size() - 1),
@@ -116,10 +117,7 @@ record ModelGraph(
         }
         List<NamedRef> inputs = refs(config.path("input_layers"), ctx, "input_layers");
         List<NamedRef> outputs = refs(config.path("output_layers"), ctx, "output_layers");
-        if (inputs.size() != 1) {
-            throw ctx.fail("the model has " + inputs.size() + " inputs; flink-rnn serves models with one input");
-        }
-        String in = inputs.get(0).layer();
+        List<String> ins = inputs.stream().map(NamedRef::layer).toList();
         NamedRef out = outputs.get(0);
         // A recurrent layer's output with its own states (return_state=True) is one output: the states
         // come with emit-states.
@@ -127,12 +125,19 @@ record ModelGraph(
             throw ctx.fail("the model has " + outputs.size() + " outputs from different layers; flink-rnn serves"
                     + " one output (with the states of its layer when it returns them)");
         }
-        LayerConfig input = byName.get(in);
-        if (input == null || !input.className().equals("InputLayer")) {
-            throw ctx.fail("the model input '" + in + "' is not an InputLayer");
+        List<JsonNode> batchShapes = new ArrayList<>();
+        for (String in : ins) {
+            LayerConfig input = byName.get(in);
+            if (input == null || !input.className().equals("InputLayer")) {
+                throw ctx.fail("the model input '" + in + "' is not an InputLayer");
+            }
+            if (ins.indexOf(in) != ins.lastIndexOf(in)) {
+                throw ctx.fail("the model lists its input '" + in + "' twice");
+            }
+            batchShapes.add(inputLayerShape(input));
         }
         Map<String, Call> calls = new HashMap<>();
-        List<String> order = topological(out.layer(), in, byName, calls, ctx);
+        List<String> order = topological(out.layer(), ins, byName, calls, ctx);
         Set<String> maskOps = new HashSet<>();
         Map<String, List<String>> inputsOf = inputsOf(calls);
         calls.forEach((n, call) -> {
@@ -141,17 +146,19 @@ record ModelGraph(
             }
         });
         List<String> off = byName.keySet().stream()
-                .filter(n -> !calls.containsKey(n) && !n.equals(in) && !maskOps.contains(n))
+                .filter(n -> !calls.containsKey(n) && !ins.contains(n) && !maskOps.contains(n))
                 .toList();
         if (!off.isEmpty()) {
-            throw ctx.fail("layers " + off + " do not lead from the input '" + in + "' to the output '" + out.layer()
-                    + "'; flink-rnn serves one output");
+            throw ctx.fail("layers " + off + " do not lead from the input" + (ins.size() == 1 ? " '" : "s '")
+                    + String.join("', '", ins) + "' to the output '" + out.layer() + "'; flink-rnn serves one output");
         }
         if (order.isEmpty()) {
             throw ctx.fail("the model has no layers between its input and its output");
         }
         Map<String, Integer> index = new HashMap<>();
-        index.put(in, TensorRef.INPUT_NODE);
+        for (int k = 0; k < ins.size(); k++) {
+            index.put(ins.get(k), TensorRef.input(k).node());
+        }
         List<LayerConfig> layers = new ArrayList<>();
         List<Inbound> inbound = new ArrayList<>();
         for (String name : order) {
@@ -167,7 +174,7 @@ record ModelGraph(
         String name = config.path("name").asText("model");
         return new ModelGraph(
                 name,
-                inputLayerShape(input),
+                List.copyOf(batchShapes),
                 List.copyOf(layers),
                 List.copyOf(inbound),
                 new TensorRef(index.get(out.layer()), out.tensor()),
@@ -180,11 +187,11 @@ record ModelGraph(
      * model.layers} lists them). Fills {@code calls} with each layer's parsed call.
      */
     private static List<String> topological(
-            String out, String in, Map<String, LayerConfig> byName, Map<String, Call> calls, LoadContext ctx) {
+            String out, List<String> ins, Map<String, LayerConfig> byName, Map<String, Call> calls, LoadContext ctx) {
         List<String> pending = new ArrayList<>(List.of(out));
         while (!pending.isEmpty()) {
             String name = pending.remove(pending.size() - 1);
-            if (name.equals(in) || calls.containsKey(name)) {
+            if (ins.contains(name) || calls.containsKey(name)) {
                 continue;
             }
             LayerConfig layer = byName.get(name);
@@ -192,8 +199,8 @@ record ModelGraph(
                 throw ctx.fail("the graph refers to a layer '" + name + "' that the config does not define");
             }
             if (layer.className().equals("InputLayer")) {
-                throw ctx.fail(
-                        "the output depends on the input '" + name + "'; flink-rnn serves models with one input");
+                throw ctx.fail("the output depends on the InputLayer '" + name + "', which is not one of the"
+                        + " model's inputs");
             }
             Call call = call(layer);
             calls.put(name, call);
@@ -208,7 +215,7 @@ record ModelGraph(
                 position.put(name, position.size());
                 Set<String> from = new HashSet<>();
                 calls.get(name).all().forEach(r -> from.add(r.layer()));
-                from.remove(in);
+                from.removeAll(ins);
                 producers.put(name, from);
                 from.forEach(
                         p -> readers.computeIfAbsent(p, k -> new ArrayList<>()).add(name));
@@ -254,7 +261,7 @@ record ModelGraph(
                 .map(r -> {
                     int node = index.get(r.layer());
                     // The input has one tensor; a layer's outputs past 0 are checked against its spec later.
-                    if (r.tensor() < 0 || node == TensorRef.INPUT_NODE && r.tensor() != 0) {
+                    if (r.tensor() < 0 || node < 0 && r.tensor() != 0) {
                         throw reader.fail("reads output " + r.tensor() + " of layer '" + r.layer()
                                 + "', which has no such output");
                     }

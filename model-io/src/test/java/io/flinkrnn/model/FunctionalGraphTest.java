@@ -12,6 +12,7 @@ import io.flinkrnn.model.spec.Inbound;
 import io.flinkrnn.model.spec.LayerSpec;
 import io.flinkrnn.model.spec.MergeSpec;
 import io.flinkrnn.model.spec.ModelSpec;
+import io.flinkrnn.model.spec.Shape;
 import io.flinkrnn.model.spec.TensorRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -115,6 +116,20 @@ class FunctionalGraphTest {
                 .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM): takes a mask= tensor that is not"
                         + " the mask of a Masking layer its input comes from; flink-rnn reads masks from Masking"
                         + " layers (and Embedding mask_zero)");
+    }
+
+    @Test
+    void aSecondInputOfStaticFeaturesFollowsTheSequenceInTheEvent() {
+        for (String name : List.of("keras3_graph_static_input", "keras2_graph_static_input_window")) {
+            Fixture f = Fixture.named(name);
+            ModelSpec spec = KerasModels.load(
+                    f.file(name.startsWith("keras3") ? "keras" : "h5").orElseThrow());
+            Integer length = name.endsWith("window") ? 5 : null;
+            assertThat(spec.inputs()).as(name).containsExactly(Shape.sequence(length, 3), Shape.single(2));
+            assertThat(spec.input()).isEqualTo(Shape.sequence(length, 3));
+            assertThat(spec.features()).isEqualTo(f.features());
+            assertThat(spec.inbound().get(1).inputs()).containsExactly(TensorRef.of(0), TensorRef.input(1));
+        }
     }
 
     @Test

@@ -23,9 +23,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Functional graphs (docs/SEMANTICS.md section 11) through the operator in a MiniCluster, keys spread
  * over two subtasks on RocksDB: a residual LSTM stack, an LSTM and a GRU branch concatenated, every
- * merge layer, an encoder-decoder whose decoder starts from the encoder's states, and Keras 3's
- * functional Masking, each in the mode {@code auto} picks (stateful for the first five, window for
- * the rest) must give exactly what Keras gives.
+ * merge layer, an encoder-decoder whose decoder starts from the encoder's states, Keras 3's
+ * functional Masking, and a second input of static features carried by each event, each in the
+ * mode {@code auto} picks (stateful for the first six, window for the rest) must give exactly what
+ * Keras gives.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FunctionalGraphClusterTest {
@@ -46,10 +47,12 @@ class FunctionalGraphClusterTest {
         "keras3_graph_merges, keras",
         "keras2_graph_encoder_decoder, h5",
         "keras3_graph_masking, keras",
+        "keras3_graph_static_input, keras",
         "keras3_graph_residual_window, h5",
         "keras3_graph_branches_window, keras",
         "keras3_graph_encoder_decoder_window, keras",
-        "keras2_graph_masking_window, h5"
+        "keras2_graph_masking_window, h5",
+        "keras2_graph_static_input_window, h5"
     })
     void graphOutputsEqualKeras(String fixture, String file) throws Exception {
         Fixture f = Fixture.named(fixture);

@@ -41,6 +41,17 @@ class InspectCommandTest {
     }
 
     @Test
+    void aSecondInputOfStaticFeaturesIsListedWithItsEventColumns() {
+        Fixture f = Fixture.named("keras3_graph_static_input");
+        assertThat(inspect(f, "keras")).as(out.toString()).isZero();
+        assertThat(out.toString())
+                .contains("input_1 (InputLayer)")
+                .contains("lstm[0][0], input_1[0][0]")
+                .contains("Event columns: input x0..x2 (a step of (None, None, 3)), input_1 x3..x4 (static (None, 2))")
+                .contains("Total params: " + f.countParams());
+    }
+
+    @Test
     void branchesShowBothInputsOfTheMerge() {
         Fixture f = Fixture.named("keras2_graph_branches");
         assertThat(inspect(f, "h5")).as(out.toString()).isZero();

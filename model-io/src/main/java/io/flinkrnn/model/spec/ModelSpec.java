@@ -6,14 +6,16 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
- * A Keras model as flink-rnn runs it: a graph of layers from one input to one output, with
+ * A Keras model as flink-rnn runs it: a graph of layers from its inputs to one output, with
  * normalized configs and float32 weights. A Sequential model is the chain where every layer takes
  * the one before; a functional model may branch and merge (docs/SEMANTICS.md section 11). Immutable;
  * built by {@code KerasModels.load}.
  *
  * @param source the file(s) it was read from, for messages
- * @param input the model's input shape without the batch axis; {@code timeSteps} is the fixed
- *     input length ({@code look_back}) when the model has one
+ * @param inputs the model's input shapes without the batch axis, in Keras's input order: at least
+ *     one sequence (its {@code timeSteps} the fixed input length, {@code look_back}, when the model
+ *     has one; all sequence inputs share it), and vectors of per-key static features; an event
+ *     carries them all, each flattened in C order (docs/SEMANTICS.md section 11)
  * @param inputIsTokens whether events carry integer token ids (the model starts with an
  *     Embedding)
  * @param batchSize the batch size fixed in the config ({@code batch_input_shape}), if any
@@ -26,7 +28,7 @@ public record ModelSpec(
         String name,
         String source,
         KerasVersion kerasVersion,
-        Shape input,
+        List<Shape> inputs,
         boolean inputIsTokens,
         Optional<Integer> batchSize,
         List<LayerSpec> layers,
@@ -34,10 +36,20 @@ public record ModelSpec(
         TensorRef output) {
 
     public ModelSpec {
+        inputs = List.copyOf(inputs);
         layers = List.copyOf(layers);
         inbound = List.copyOf(inbound);
-        if (!input.sequence()) {
-            throw new IllegalArgumentException("a recurrent model's input is a sequence, got " + input);
+        List<Shape> sequences = inputs.stream().filter(Shape::sequence).toList();
+        if (sequences.isEmpty()) {
+            throw new IllegalArgumentException("a recurrent model takes a sequence, its inputs are " + inputs);
+        }
+        if (sequences.stream()
+                .anyMatch(s -> !java.util.Objects.equals(
+                        s.timeSteps(), sequences.get(0).timeSteps()))) {
+            throw new IllegalArgumentException("the model's sequence inputs " + sequences + " differ in length");
+        }
+        if (inputIsTokens && inputs.size() != 1) {
+            throw new IllegalArgumentException("a token-id model has one input, got " + inputs);
         }
         if (inbound.size() != layers.size()) {
             throw new IllegalArgumentException(
@@ -45,14 +57,14 @@ public record ModelSpec(
         }
         for (int i = 0; i < layers.size(); i++) {
             for (TensorRef ref : tensorsOf(inbound.get(i))) {
-                if (ref.node() >= i) {
+                if (ref.node() >= i || ref.isInput() && ref.inputIndex() >= inputs.size()) {
                     throw new IllegalArgumentException("layer '" + layers.get(i).name() + "' takes a tensor of layer #"
                             + ref.node() + ", which does not come before it");
                 }
                 checkTensor(ref, layers);
             }
         }
-        if (output.node() >= layers.size()) {
+        if (output.node() >= layers.size() || output.isInput() && output.inputIndex() >= inputs.size()) {
             throw new IllegalArgumentException("the output refers to layer #" + output.node() + " of " + layers.size());
         }
         checkTensor(output, layers);
@@ -71,7 +83,7 @@ public record ModelSpec(
                 name,
                 source,
                 kerasVersion,
-                input,
+                List.of(input),
                 inputIsTokens,
                 batchSize,
                 layers,
@@ -99,9 +111,14 @@ public record ModelSpec(
         }
     }
 
-    /** Number of floats in one event (docs/SEMANTICS.md section 6). */
+    /** The input whose time axis is the stream's: the first sequence input. */
+    public Shape input() {
+        return inputs.stream().filter(Shape::sequence).findFirst().orElseThrow();
+    }
+
+    /** Number of floats in one event, every input's step in input order (docs/SEMANTICS.md sections 6, 11). */
     public int features() {
-        return input.stepSize();
+        return inputs.stream().mapToInt(Shape::stepSize).sum();
     }
 
     /** Whether every layer takes the output of the one before and the last one's output is served. */
@@ -129,16 +146,17 @@ public record ModelSpec(
 
     /** The shape of {@code ref}, given the output shapes of the layers before it. */
     public Shape shapeOf(TensorRef ref, List<Shape> outputShapes) {
-        return tensorShape(ref, input, layers, outputShapes);
+        return tensorShape(ref, inputs, layers, outputShapes);
     }
 
     /**
-     * The shape of {@code ref} in a graph of {@code layers} whose input has shape {@code input} (the
-     * engine runs a model on one step or on a window rather than on the saved input length).
+     * The shape of {@code ref} in a graph of {@code layers} whose inputs have shapes {@code inputs}
+     * (the engine runs a model on one step or on a window rather than on the saved input length).
      */
-    public static Shape tensorShape(TensorRef ref, Shape input, List<LayerSpec> layers, List<Shape> outputShapes) {
+    public static Shape tensorShape(
+            TensorRef ref, List<Shape> inputs, List<LayerSpec> layers, List<Shape> outputShapes) {
         if (ref.isInput()) {
-            return input;
+            return inputs.get(ref.inputIndex());
         }
         if (ref.tensor() == 0) {
             return outputShapes.get(ref.node());

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 /**
  * Renders {@link ModelSpec#summary()} in the shape of Keras's {@code model.summary()}: a chain as
  * Keras prints a Sequential model, any other graph with Keras's functional {@code Connected to}
- * column ({@code layer[0][tensor]}, the input named {@code input}).
+ * column ({@code layer[0][tensor]}, the inputs named {@code input}, {@code input_1}, ...).
  */
 final class ModelSummary {
 
@@ -28,7 +28,14 @@ final class ModelSummary {
         s.append("-".repeat(width)).append('\n');
         s.append(row(graph, "Layer (type)", "Output Shape", "Param #", "Connected to"));
         s.append("=".repeat(width)).append('\n');
-        s.append(row(graph, "input (InputLayer)", withBatch(model, model.input()), "0", "-"));
+        for (int k = 0; k < model.inputs().size(); k++) {
+            s.append(row(
+                    graph,
+                    inputName(k) + " (InputLayer)",
+                    withBatch(model, model.inputs().get(k)),
+                    "0",
+                    "-"));
+        }
         for (int i = 0; i < model.layers().size(); i++) {
             LayerSpec layer = model.layers().get(i);
             s.append(row(
@@ -59,7 +66,13 @@ final class ModelSummary {
     }
 
     private static String tensorName(ModelSpec model, TensorRef ref) {
-        return (ref.isInput() ? "input" : model.layers().get(ref.node()).name()) + "[0][" + ref.tensor() + "]";
+        return (ref.isInput()
+                        ? inputName(ref.inputIndex())
+                        : model.layers().get(ref.node()).name()) + "[0][" + ref.tensor() + "]";
+    }
+
+    private static String inputName(int index) {
+        return index == 0 ? "input" : "input_" + index;
     }
 
     /** A layer returning its states has several outputs, which Keras prints as a list. */
