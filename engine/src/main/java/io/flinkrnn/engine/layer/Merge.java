@@ -2,6 +2,7 @@ package io.flinkrnn.engine.layer;
 
 import io.flinkrnn.engine.ops.Buffers;
 import io.flinkrnn.model.spec.MergeSpec.Kind;
+import java.util.Arrays;
 
 /**
  * Keras's merge layers on a batch: {@code Add}, {@code Subtract}, {@code Multiply}, {@code Average},
@@ -125,7 +126,7 @@ public final class Merge {
             return null;
         }
         mask = Buffers.ensure(mask, n);
-        java.util.Arrays.fill(mask, 0, n, false);
+        Arrays.fill(mask, 0, n, false);
         for (Batch b : in) {
             if (b.mask() != null) {
                 for (int v = 0; v < n; v++) {

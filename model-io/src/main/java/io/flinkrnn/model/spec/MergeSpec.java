@@ -2,6 +2,7 @@ package io.flinkrnn.model.spec;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Keras's merge layers: {@code Add}, {@code Subtract}, {@code Multiply}, {@code Average}, {@code
@@ -55,8 +56,7 @@ public record MergeSpec(String name, Kind kind, int axis) implements LayerSpec {
         }
         Shape first = inputs.get(0);
         for (Shape s : inputs) {
-            boolean sameTime =
-                    s.sequence() == first.sequence() && java.util.Objects.equals(s.timeSteps(), first.timeSteps());
+            boolean sameTime = s.sequence() == first.sequence() && Objects.equals(s.timeSteps(), first.timeSteps());
             boolean sameFeatures = kind == Kind.CONCATENATE
                     ? sameExceptAxis(s.features(), first.features())
                     : Arrays.equals(s.features(), first.features());

@@ -2,6 +2,7 @@ package io.flinkrnn.model.spec;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.IntStream;
 
@@ -44,8 +45,7 @@ public record ModelSpec(
             throw new IllegalArgumentException("a recurrent model takes a sequence, its inputs are " + inputs);
         }
         if (sequences.stream()
-                .anyMatch(s -> !java.util.Objects.equals(
-                        s.timeSteps(), sequences.get(0).timeSteps()))) {
+                .anyMatch(s -> !Objects.equals(s.timeSteps(), sequences.get(0).timeSteps()))) {
             throw new IllegalArgumentException("the model's sequence inputs " + sequences + " differ in length");
         }
         if (inputIsTokens && inputs.size() != 1) {
