@@ -74,6 +74,7 @@ class Case:
     order_fn: Optional[Callable] = None  # order_fn(rng, lengths) -> [(key_index, t)] (default: interleave)
     init_weights: Optional[Callable] = None  # init_weights(worker, case, saved_model, rng): instead of random weights
     extra: Optional[Callable] = None     # extra(worker, case, dir, ctx) -> dict merged into case.json; more files
+    inputs_fn: Optional[Callable] = None  # inputs_fn(x [B, T, F]) -> the inputs of a model with several inputs
 
     def name(self, flavour):
         return f"{flavour}_{self.base}"
@@ -503,6 +504,148 @@ def _functional_seq(L, s):
     return L.K.Model(inp, out)
 
 
+# ---------------------------------- Functional graphs -----------------------------------------
+# Branching and merging functional models (docs/SEMANTICS.md section 11). In stateful mode every
+# recurrent layer on the events' time axis is stateful in the stepping model (states.csv numbers them
+# in model.layers order); a decoder after RepeatVector is not, and starts from the encoder's states.
+
+def _residual(L, s, inp):
+    h1 = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(inp)
+    h2 = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(h1)
+    return L.layers.Add()([h1, h2])
+
+
+@case("graph_residual", features=4,
+      description="Functional: Input -> LSTM(6, return_sequences=True) -> LSTM(6, return_sequences=True); "
+                  "Add([first, second]) (a residual skip) -> Dense(2)")
+def _graph_residual(L, s):
+    inp = L.input(s, (4,))
+    return L.K.Model(inp, L.layers.Dense(2)(_residual(L, s, inp)))
+
+
+@case("graph_residual_window", mode="window", window=5, features=4, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 4)) -> the residual LSTM pair of graph_residual -> GRU(4) many-to-one -> "
+                  "Dense(2); window N=5")
+def _graph_residual_window(L, s):
+    inp = L.input(s, (4,))
+    h = L.layers.GRU(4)(_residual(L, s, inp))
+    return L.K.Model(inp, L.layers.Dense(2)(h))
+
+
+@case("graph_branches", features=3,
+      description="Functional: Input -> [LSTM(6, return_sequences=True) | GRU(4, return_sequences=True)] -> "
+                  "Concatenate -> Dense(2)")
+def _graph_branches(L, s):
+    inp = L.input(s, (3,))
+    a = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(inp)
+    b = L.layers.GRU(4, return_sequences=True, stateful=s.stateful)(inp)
+    return L.K.Model(inp, L.layers.Dense(2)(L.layers.Concatenate()([a, b])))
+
+
+@case("graph_branches_window", mode="window", window=6, features=3, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(6, 3)) -> [LSTM(6) | GRU(4)] many-to-one -> Concatenate -> Dense(2); window N=6")
+def _graph_branches_window(L, s):
+    inp = L.input(s, (3,))
+    a = L.layers.LSTM(6)(inp)
+    b = L.layers.GRU(4)(inp)
+    return L.K.Model(inp, L.layers.Dense(2)(L.layers.Concatenate()([a, b])))
+
+
+@case("graph_merges", features=3,
+      description="Functional: a = LSTM(5, seq), b = GRU(5, seq), d = Dense(5) per step, all on the input; "
+                  "s = Subtract([a, b]), m = Multiply([a, d]), v = Average([a, b, d]), "
+                  "Concatenate([Minimum([v, Maximum([s, m])]), s]) -> Dense(2)")
+def _graph_merges(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    a = l.LSTM(5, return_sequences=True, stateful=s.stateful)(inp)
+    b = l.GRU(5, return_sequences=True, stateful=s.stateful)(inp)
+    d = scaled(l.Dense(5), 1.0)(inp)
+    sub = l.Subtract()([a, b])
+    mul = l.Multiply()([a, d])
+    avg = l.Average()([a, b, d])
+    mn = l.Minimum()([avg, l.Maximum()([sub, mul])])
+    return L.K.Model(inp, l.Dense(2)(l.Concatenate()([mn, sub])))
+
+
+def _encoder_decoder(L, s, inp):
+    out, h, c = L.layers.LSTM(6, return_state=True, stateful=s.stateful)(inp)
+    seq = L.layers.RepeatVector(3)(out)
+    dec = L.layers.LSTM(6, return_sequences=True)(seq, initial_state=[h, c])
+    return L.K.Model(inp, L.layers.TimeDistributed(L.layers.Dense(2))(dec))
+
+
+@case("graph_encoder_decoder", features=3, seq_out=False, lengths=(19, 8, 26, 12),
+      description="Functional encoder-decoder: LSTM(6, return_state=True) encoder -> RepeatVector(3) of its output "
+                  "-> LSTM(6, return_sequences=True)(initial_state=[h, c]) decoder -> TimeDistributed(Dense(2)); "
+                  "output per event = the 3x2 decoder sequence",
+      notes="The stepping model makes only the encoder stateful; the decoder starts from the encoder's states on "
+            "every event.")
+def _graph_encoder_decoder(L, s):
+    return _encoder_decoder(L, s, L.input(s, (3,)))
+
+
+@case("graph_encoder_decoder_window", mode="window", window=5, features=3, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 3)) -> the encoder-decoder of graph_encoder_decoder; window N=5")
+def _graph_encoder_decoder_window(L, s):
+    return _encoder_decoder(L, s, L.input(s, (3,)))
+
+
+@case("graph_masking", features=3, method="prefix", lengths=(24, 13, 37, 9), event_fn=_masked_events,
+      description="Functional: Input -> Masking(mask_value=0.0) -> [LSTM(6, seq) | GRU(6, seq)] -> Add -> Dense(2); "
+                  "some events all-zero. Keras 3 saves the mask as NotEqual and Any op layers and a mask= argument "
+                  "of each recurrent layer; Keras 2 propagates it implicitly",
+      notes="expected.csv from model.predict over every prefix (not stateful stepping).")
+def _graph_masking(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    m = l.Masking(mask_value=0.0)(inp)
+    a = l.LSTM(6, return_sequences=True, stateful=s.stateful)(m)
+    b = l.GRU(6, return_sequences=True, stateful=s.stateful)(m)
+    return L.K.Model(inp, l.Dense(2)(l.Add()([a, b])))
+
+
+@case("graph_masking_window", mode="window", window=6, features=3, seq_out=False, lengths=(17, 9, 25, 11),
+      event_fn=_masked_events,
+      description="Input(shape=(6, 3)) -> Masking(mask_value=0.0) -> [LSTM(6) | GRU(6)] many-to-one -> Add -> "
+                  "Dense(2); window N=6, some events all-zero")
+def _graph_masking_window(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    m = l.Masking(mask_value=0.0)(inp)
+    return L.K.Model(inp, l.Dense(2)(l.Add()([l.LSTM(6)(m), l.GRU(6)(m)])))
+
+
+def _static_split(x):
+    """Events carry 3 sequence features, then 2 static features; the static input is the last event's."""
+    return [x[..., :3], x[:, -1, 3:]]
+
+
+def _static_input(L, s):
+    seq = L.input(s, (3,))
+    static = L.K.Input(shape=(2,), batch_size=s.batch)
+    h = L.layers.LSTM(6, stateful=s.stateful)(seq)
+    return L.K.Model([seq, static], L.layers.Dense(2)(L.layers.Concatenate()([h, static])))
+
+
+@case("graph_static_input", features=5, seq_out=False, inputs_fn=_static_split,
+      description="Two inputs: Input(shape=(None, 3)) -> LSTM(6) many-to-one, and Input(shape=(2,)) static "
+                  "features; Concatenate -> Dense(2). An event is x0..x2 (the step) then x3..x4 (the static features "
+                  "as of that event); expected = model.predict([events[0..t] x0..x2, event t x3..x4])",
+      notes="saved_batch_shape shows the event width; the model's inputs are (None, 3) and (2,).")
+def _graph_static_input(L, s):
+    return _static_input(L, s)
+
+
+@case("graph_static_input_window", mode="window", window=5, features=5, seq_out=False, inputs_fn=_static_split,
+      lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 3)) and Input(shape=(2,)) as graph_static_input; window N=5, the static "
+                  "features of the window's last event",
+      notes="saved_batch_shape shows the event width; the model's inputs are (5, 3) and (2,).")
+def _graph_static_input_window(L, s):
+    return _static_input(L, s)
+
+
 # ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
 # in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.
@@ -647,6 +790,7 @@ class Worker:
         tf.get_logger().setLevel("ERROR")
         self.tf = tf
         self.L = Flavour(flavour)
+        self.inputs_fn = None
 
     def predict(self, model, x):
         """model.predict with a freshly traced predict function.
@@ -658,7 +802,11 @@ class Worker:
         tf_keras does not have the problem (and retraces per new shape anyway)."""
         if self.L.k3:
             model.predict_function = None
-        return np.asarray(model.predict(x, verbose=0))
+        return np.asarray(model.predict(self.model_inputs(x), verbose=0))
+
+    def model_inputs(self, x):
+        """A batch of event sequences as the model takes it: split over several inputs when the case says so."""
+        return self.inputs_fn(x) if self.inputs_fn else x
 
     # ---- helpers over the flavour ----
     def clear(self):
@@ -709,6 +857,7 @@ class Worker:
         L = self.L
         name = c.name(L.name)
         t0 = time.time()
+        self.inputs_fn = c.inputs_fn
         seed = zlib.crc32((c.seed_base or c.base).encode())
         rng = np.random.default_rng(seed)
         d = os.path.join(outdir, name)
@@ -906,7 +1055,7 @@ class Worker:
         for s in range(Tmax):
             if reset_before is not None and s == reset_before:
                 self.reset(step)
-            y = np.asarray(step.predict_on_batch(xb[:, s:s + 1]))
+            y = np.asarray(step.predict_on_batch(self.model_inputs(xb[:, s:s + 1])))
             ends = [i for i, x in enumerate(inputs) if len(x) - 1 == s]
             if ends:
                 st = self.read_states(step)

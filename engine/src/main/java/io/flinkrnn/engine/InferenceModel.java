@@ -1,7 +1,6 @@
 package io.flinkrnn.engine;
 
 import io.flinkrnn.engine.layer.Batch;
-import io.flinkrnn.engine.layer.Layer;
 import io.flinkrnn.engine.ops.JavaKernel;
 import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.model.spec.ModelSpec;
@@ -33,21 +32,41 @@ public final class InferenceModel {
 
     private final ModelSpec spec;
     private final Mode mode;
-    private final List<Layer> layers;
+    private final Graph graph;
     private final List<ModelCompiler.Carried> carried;
     private final StateLayout layout;
     private final int inputSize;
     private final int outputSize;
+    /** The events of a call: one step, or a key's window, of every column. */
     private final Batch input = new Batch();
+    /** Where each model input's columns start in an event, and how many there are. */
+    private final int[] inputOffsets;
+
+    private final int[] inputSizes;
+    private final boolean[] sequenceInputs;
+    private final Batch[] inputs;
 
     private InferenceModel(ModelSpec spec, ModelCompiler compiled) {
         this.spec = spec;
         this.mode = compiled.mode;
-        this.layers = List.copyOf(compiled.layers);
+        this.graph = compiled.graph;
         this.carried = List.copyOf(compiled.carried);
         this.layout = compiled.layout;
         this.inputSize = compiled.inputSize;
         this.outputSize = compiled.outputSize;
+        int n = spec.inputs().size();
+        this.inputOffsets = new int[n];
+        this.inputSizes = new int[n];
+        this.sequenceInputs = new boolean[n];
+        this.inputs = new Batch[n];
+        for (int k = 0, offset = 0; k < n; k++) {
+            inputOffsets[k] = offset;
+            inputSizes[k] = spec.inputs().get(k).stepSize();
+            sequenceInputs[k] = spec.inputs().get(k).sequence();
+            // A single input is the events batch itself: no copy.
+            inputs[k] = n == 1 ? input : new Batch();
+            offset += inputSizes[k];
+        }
     }
 
     /**
@@ -77,7 +96,11 @@ public final class InferenceModel {
         return layout;
     }
 
-    /** Floats per event: the per-step input flattened in C order (one token id for an Embedding). */
+    /**
+     * Floats per event: the per-step input flattened in C order (one token id for an Embedding); for
+     * a model with several inputs, each input's step (or static vector) one after another, in input
+     * order.
+     */
     public int inputSize() {
         return inputSize;
     }
@@ -152,6 +175,10 @@ public final class InferenceModel {
      */
     public float[][] forecast(float[] state, int horizon) {
         checkState(0, state);
+        if (spec.inputs().size() != 1) {
+            throw new IllegalArgumentException("forecast feeds each output back as the next event, but " + spec.name()
+                    + " takes " + spec.inputs().size() + " inputs");
+        }
         if (outputSize != inputSize || spec.inputIsTokens()) {
             throw new IllegalArgumentException("forecast feeds each output back as the next event, but "
                     + spec.name() + " takes " + (spec.inputIsTokens() ? "token ids" : inputSize + " features")
@@ -223,11 +250,25 @@ public final class InferenceModel {
     }
 
     private Batch run() {
-        Batch x = input;
-        for (Layer layer : layers) {
-            x = layer.forward(x);
+        for (int k = 0; k < inputs.length && inputs.length > 1; k++) {
+            split(k);
         }
-        return x;
+        return graph.run(inputs);
+    }
+
+    /**
+     * Model input k's columns of every step of {@link #input}; a static input takes the last
+     * event's, the one being served (docs/SEMANTICS.md section 11).
+     */
+    private void split(int k) {
+        int steps = sequenceInputs[k] ? input.steps() : 1;
+        Batch b = inputs[k].resize(input.rows(), steps, inputSizes[k]);
+        for (int r = 0; r < input.rows(); r++) {
+            for (int t = 0; t < steps; t++) {
+                int from = input.offset(r, sequenceInputs[k] ? t : input.steps() - 1) + inputOffsets[k];
+                System.arraycopy(input.data(), from, b.data(), b.offset(r, t), inputSizes[k]);
+            }
+        }
     }
 
     private void checkState(int row, float[] state) {

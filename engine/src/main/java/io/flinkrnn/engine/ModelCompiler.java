@@ -8,6 +8,7 @@ import io.flinkrnn.engine.layer.Dense;
 import io.flinkrnn.engine.layer.Embedding;
 import io.flinkrnn.engine.layer.Layer;
 import io.flinkrnn.engine.layer.Masking;
+import io.flinkrnn.engine.layer.Merge;
 import io.flinkrnn.engine.layer.RepeatVector;
 import io.flinkrnn.engine.layer.Reshape;
 import io.flinkrnn.engine.layer.Rnn;
@@ -18,22 +19,27 @@ import io.flinkrnn.model.spec.DenseSpec;
 import io.flinkrnn.model.spec.EmbeddingSpec;
 import io.flinkrnn.model.spec.FlattenSpec;
 import io.flinkrnn.model.spec.IdentitySpec;
+import io.flinkrnn.model.spec.Inbound;
 import io.flinkrnn.model.spec.LayerSpec;
 import io.flinkrnn.model.spec.MaskingSpec;
+import io.flinkrnn.model.spec.MergeSpec;
 import io.flinkrnn.model.spec.ModelSpec;
 import io.flinkrnn.model.spec.RecurrentSpec;
 import io.flinkrnn.model.spec.RepeatVectorSpec;
 import io.flinkrnn.model.spec.ReshapeSpec;
 import io.flinkrnn.model.spec.Shape;
+import io.flinkrnn.model.spec.TensorRef;
 import io.flinkrnn.model.spec.TimeDistributedSpec;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a {@link ModelSpec} into runtime layers for one mode. In stateful mode an event is a
+ * Turns a {@link ModelSpec} into a runtime {@link Graph} for one mode. In stateful mode an event is a
  * one-step sequence on the stream's time axis; recurrent layers on that axis carry their states in
- * the key's state. Layers off it (after a many-to-one layer, or a {@code RepeatVector} decoder) see
- * a fresh sequence per event, so they start from zeros as in {@code model.predict}.
+ * the key's state, every branch of the graph its own. Layers off it (after a many-to-one layer, or a
+ * {@code RepeatVector} decoder) see a fresh sequence per event, so they start from zeros, or from the
+ * {@code initial_state} they are given, as in {@code model.predict}. A graph runs in stateful mode
+ * when every layer on the stream's axis is causal (docs/SEMANTICS.md section 11).
  */
 final class ModelCompiler {
 
@@ -41,7 +47,7 @@ final class ModelCompiler {
     record Carried(Rnn rnn, int[] offsets, int[] sizes) {}
 
     final Mode mode;
-    final List<Layer> layers = new ArrayList<>();
+    final Graph graph;
     final List<Carried> carried = new ArrayList<>();
     final StateLayout layout;
     final int inputSize;
@@ -56,21 +62,29 @@ final class ModelCompiler {
         this.kernel = kernel;
         this.mode = resolve(spec, requested);
         boolean stateful = mode.kind() == Mode.Kind.STATEFUL;
-        Shape shape = Shape.sequence(stateful ? 1 : mode.window(), spec.input().features());
-        boolean stream = true;
-        for (LayerSpec layer : spec.layers()) {
-            if (stateful && stream && !layer.causal()) {
-                throw new IllegalArgumentException("layer '" + layer.name() + "' (" + layer.className()
-                        + ") of " + spec.source() + " needs the whole sequence, so it cannot run one event at a"
-                        + " time in stateful mode; serve this model in window mode");
-            }
-            layers.add(compile(layer, shape, stateful && stream));
-            Shape next = layer.outputShape(shape);
-            stream = stream && next.sequence() && !(layer instanceof RepeatVectorSpec);
-            shape = next;
+        // A sequence input runs one step (stateful) or the window; a static input is one vector.
+        List<Shape> input = spec.inputs().stream()
+                .map(s -> s.sequence() ? Shape.sequence(stateful ? 1 : mode.window(), s.features()) : s)
+                .toList();
+        List<Shape> shapes = new ArrayList<>();
+        boolean[] stream = new boolean[spec.layers().size()];
+        List<Graph.Node> nodes = new ArrayList<>();
+        for (int i = 0; i < spec.layers().size(); i++) {
+            LayerSpec layer = spec.layers().get(i);
+            Inbound inbound = spec.inbound().get(i);
+            List<Shape> inputs = inbound.inputs().stream()
+                    .map(r -> ModelSpec.tensorShape(r, input, spec.layers(), shapes))
+                    .toList();
+            boolean onStream = stateful && onStream(spec, layer, inbound, stream);
+            nodes.add(node(layer, inbound, inputs, onStream));
+            Shape next = layer.outputShape(inputs);
+            stream[i] = onStream && next.sequence() && !(layer instanceof RepeatVectorSpec);
+            shapes.add(next);
         }
+        this.graph = new Graph(nodes, spec.output());
+        Shape out = ModelSpec.tensorShape(spec.output(), input, spec.layers(), shapes);
         this.inputSize = spec.features();
-        this.outputSize = (shape.sequence() ? shape.timeSteps() : 1) * shape.stepSize();
+        this.outputSize = (out.sequence() ? out.timeSteps() : 1) * out.stepSize();
         int windowSize = stateful ? 0 : mode.window() * inputSize;
         this.layout = new StateLayout(
                 slots,
@@ -79,6 +93,55 @@ final class ModelCompiler {
                 stateOffset + windowSize,
                 outputSize,
                 stateOffset + windowSize + outputSize);
+    }
+
+    /**
+     * Whether, in stateful mode, {@code layer} runs on the stream's time axis, one event at a time;
+     * refuses what cannot: a layer that needs the whole sequence, a recurrent layer restarted from
+     * other layers' states at every event, a merge of tensors on and off that axis.
+     */
+    private static boolean onStream(ModelSpec spec, LayerSpec layer, Inbound inbound, boolean[] stream) {
+        long on = inbound.inputs().stream()
+                .filter(r -> r.isInput()
+                        ? spec.inputs().get(r.inputIndex()).sequence()
+                        : r.tensor() == 0 && stream[r.node()])
+                .count();
+        String which = "layer '" + layer.name() + "' (" + layer.className() + ") of " + spec.source();
+        if (on == 0) {
+            return false;
+        }
+        if (on != inbound.inputs().size()) {
+            throw new IllegalArgumentException(
+                    which + " merges tensors on the stream's time axis with tensors"
+                            + " off it, so it cannot run one event at a time in stateful mode; serve this model in window mode");
+        }
+        if (!layer.causal()) {
+            throw new IllegalArgumentException(which + " needs the whole sequence, so it cannot run one event at a"
+                    + " time in stateful mode; serve this model in window mode");
+        }
+        if (!inbound.initialState().isEmpty()) {
+            throw new IllegalArgumentException(which + " starts from other layers' states (initial_state) on the"
+                    + " stream's time axis, so each output needs the whole sequence; serve this model in window mode");
+        }
+        return true;
+    }
+
+    private Graph.Node node(LayerSpec layer, Inbound inbound, List<Shape> inputs, boolean carry) {
+        TensorRef[] refs = inbound.inputs().toArray(TensorRef[]::new);
+        TensorRef[] initial = inbound.initialState().toArray(TensorRef[]::new);
+        if (layer instanceof MergeSpec m) {
+            Merge merge = m.kind() == MergeSpec.Kind.CONCATENATE
+                    ? Merge.concatenate(inputs.stream().map(Shape::features).toArray(int[][]::new), m.axis())
+                    : Merge.elementwise(m.kind());
+            return new Graph.Node((in, states) -> merge.forward(in), null, refs, initial);
+        }
+        if (layer instanceof RecurrentSpec r) {
+            // Numbered like Keras's RNN instances in model.layers; a Bidirectional wrapper is not one.
+            Rnn rnn = recurrent(r, inputs.get(0), carry, recurrentIndex++);
+            return new Graph.Node((in, states) -> rnn.forward(in[0], states), rnn, refs, initial);
+        }
+        Layer compiled = compile(layer, inputs.get(0), carry);
+        return new Graph.Node((in, states) -> compiled.forward(in[0]), null, refs, initial);
     }
 
     static Mode resolve(ModelSpec spec, Mode requested) {
@@ -103,10 +166,6 @@ final class ModelCompiler {
     }
 
     private Layer compile(LayerSpec layer, Shape input, boolean carry) {
-        if (layer instanceof RecurrentSpec r) {
-            // Numbered like Keras's RNN instances; a Bidirectional wrapper is not one.
-            return recurrent(r, input, carry, recurrentIndex++);
-        }
         if (layer instanceof BidirectionalSpec b) {
             if (b.mergeMode() == null) {
                 throw new IllegalArgumentException("Bidirectional '" + b.name()

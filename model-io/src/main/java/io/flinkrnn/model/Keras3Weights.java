@@ -24,7 +24,7 @@ final class Keras3Weights implements WeightStore {
     private final H5File h5;
     private final Map<String, String> groupOfLayer = new HashMap<>();
 
-    Keras3Weights(H5File h5, ModelChain chain) {
+    Keras3Weights(H5File h5, ModelGraph chain) {
         this.h5 = h5;
         if (!h5.isGroup("layers") && !h5.isGroup("vars")) {
             throw h5.fail("has neither a 'layers' nor a 'vars' group: not a Keras 3 weights file");

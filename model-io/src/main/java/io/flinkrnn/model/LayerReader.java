@@ -9,11 +9,13 @@ import io.flinkrnn.model.spec.FlattenSpec;
 import io.flinkrnn.model.spec.IdentitySpec;
 import io.flinkrnn.model.spec.LayerSpec;
 import io.flinkrnn.model.spec.MaskingSpec;
+import io.flinkrnn.model.spec.MergeSpec;
 import io.flinkrnn.model.spec.RepeatVectorSpec;
 import io.flinkrnn.model.spec.ReshapeSpec;
 import io.flinkrnn.model.spec.Shape;
 import io.flinkrnn.model.spec.Tensor;
 import io.flinkrnn.model.spec.TimeDistributedSpec;
+import java.util.List;
 
 /**
  * Turns one layer config and its weights into a {@link LayerSpec}. Recurrent layers go to {@link
@@ -23,6 +25,46 @@ import io.flinkrnn.model.spec.TimeDistributedSpec;
 final class LayerReader {
 
     private LayerReader() {}
+
+    /**
+     * A layer called on {@code inputs}: a merge layer on several, any other layer on one.
+     *
+     * @param first whether the layer reads the model's input (an Embedding must)
+     */
+    static LayerSpec read(LayerConfig layer, List<Shape> inputs, WeightCursor w, boolean first) {
+        if (LayerSupport.MERGE.contains(layer.className())) {
+            return merge(layer, inputs.get(0));
+        }
+        if (inputs.size() != 1) {
+            throw layer.fail("takes " + inputs.size() + " inputs; of the layers flink-rnn runs only merge layers"
+                    + " (Add, Concatenate, ...) take several");
+        }
+        return read(layer, inputs.get(0), w, first);
+    }
+
+    /**
+     * Keras counts {@code Concatenate}'s axis over the whole tensor, batch axis included; flink-rnn
+     * concatenates the features of one step, so the batch and time axes are refused.
+     */
+    private static MergeSpec merge(LayerConfig layer, Shape first) {
+        MergeSpec.Kind kind = MergeSpec.Kind.of(layer.className());
+        if (kind != MergeSpec.Kind.CONCATENATE) {
+            return new MergeSpec(layer.name(), kind, 0);
+        }
+        JsonNode axis = layer.get("axis");
+        if (axis != null && !axis.isInt()) {
+            throw layer.fail("config field 'axis' is " + axis + ", expected an integer");
+        }
+        int leading = first.sequence() ? 2 : 1;
+        int rank = leading + first.features().length;
+        int a = axis == null ? -1 : axis.asInt();
+        int normalized = a < 0 ? a + rank : a;
+        if (normalized < leading || normalized >= rank) {
+            throw layer.fail("concatenates along axis " + a + " of " + first + "; flink-rnn concatenates along the"
+                    + " feature axes of a step, not the batch or time axis");
+        }
+        return new MergeSpec(layer.name(), kind, normalized - leading);
+    }
 
     /**
      * @param input the output shape of the layer before, which fixes the kernels' input sizes

@@ -26,6 +26,10 @@ final class LayerSupport {
     private static final Set<String> PER_STEP =
             union(Set.of("Dense", "TimeDistributedDense"), IDENTITY, ACTIVATION_LAYERS);
 
+    /** Layers of a functional graph that combine several tensors. */
+    static final Set<String> MERGE =
+            Set.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate");
+
     private static final Set<String> OTHERS = Set.of("Masking", "Embedding", "RepeatVector", "Flatten", "Reshape");
     /** Recurrent convolutions over other ranks than frames. */
     private static final Set<String> CONV_RECURRENT = Set.of("ConvLSTM1D", "ConvLSTM3D");
@@ -78,7 +82,7 @@ final class LayerSupport {
         if (cls.equals("TimeDistributed")) {
             return wrapped(layer, "layer", PER_STEP).map(p -> "TimeDistributed of " + p);
         }
-        if (RECURRENT.contains(cls) || PER_STEP.contains(cls) || OTHERS.contains(cls)) {
+        if (RECURRENT.contains(cls) || PER_STEP.contains(cls) || OTHERS.contains(cls) || MERGE.contains(cls)) {
             return Optional.empty();
         }
         return Optional.of(cls);

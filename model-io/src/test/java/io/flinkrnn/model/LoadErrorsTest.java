@@ -173,7 +173,7 @@ class LoadErrorsTest {
     }
 
     @Test
-    void functionalGraphThatIsNotAChain() throws IOException {
+    void functionalModelWithOutputsFromTwoLayers() throws IOException {
         // A second output taken from the LSTM: Keras 3 writes several outputs as a list of lists.
         Path archive = Fixture.named("keras3_functional").file("keras").orElseThrow();
         Path json = tmp.resolve("two-outputs.json");
@@ -188,8 +188,8 @@ class LoadErrorsTest {
             Files.copy(zip.getInputStream(zip.getEntry("model.weights.h5")), weights);
         }
         fails(() -> KerasModels.load(json, weights))
-                .hasMessage(json + " with " + weights + ": the model has 2 outputs from different layers; only"
-                        + " chains from one input to one output are supported");
+                .hasMessage(json + " with " + weights + ": the model has 2 outputs from different layers; flink-rnn"
+                        + " serves one output (with the states of its layer when it returns them)");
     }
 
     @Test

@@ -40,6 +40,20 @@ public final class Batch {
         return this;
     }
 
+    /** Makes this batch a view of {@code data} as {@code [rows, 1, width]}: a recurrent layer's states. */
+    public Batch wrap(float[] data, int rows, int width) {
+        if (data.length < rows * width) {
+            throw new IllegalArgumentException(
+                    "cannot view " + data.length + " floats as " + rows + " rows of " + width);
+        }
+        this.data = data;
+        this.rows = rows;
+        this.steps = 1;
+        this.width = width;
+        this.mask = null;
+        return this;
+    }
+
     public float[] data() {
         return data;
     }

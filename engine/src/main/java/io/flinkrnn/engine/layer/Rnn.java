@@ -13,8 +13,10 @@ import java.util.Arrays;
  * output, which for Keras cells is the unchanged h.
  *
  * <p>A {@code stateful} layer starts from {@link #states(int)} as the caller left them (Keras's
- * {@code stateful=True}: the states of the previous batch) and leaves its final states there; any
- * other layer starts every call from zeros.
+ * {@code stateful=True}: the states of the previous batch) and leaves its final states there; a
+ * layer called with an {@code initial_state} starts from those tensors; any other layer starts every
+ * call from zeros. The final states are the layer's outputs 1, 2, ... when it returns them ({@link
+ * #state(int)}).
  */
 public final class Rnn implements Layer {
 
@@ -27,6 +29,8 @@ public final class Rnn implements Layer {
     private final float[][] states;
     private final float[][] saved;
     private final Batch out = new Batch();
+    private final Batch[] stateViews;
+    private int rows;
 
     public Rnn(String name, Cell cell, boolean returnSequences, boolean goBackwards, boolean stateful) {
         this.name = name;
@@ -37,6 +41,10 @@ public final class Rnn implements Layer {
         this.sizes = cell.stateSizes();
         this.states = new float[sizes.length][0];
         this.saved = new float[sizes.length][0];
+        this.stateViews = new Batch[sizes.length];
+        for (int s = 0; s < sizes.length; s++) {
+            stateViews[s] = new Batch();
+        }
     }
 
     public String name() {
@@ -55,9 +63,23 @@ public final class Rnn implements Layer {
         return states;
     }
 
+    /** State {@code index} after the last call, {@code [rows, 1, size]}: what {@code return_state=True} returns. */
+    public Batch state(int index) {
+        return stateViews[index].wrap(states[index], rows, sizes[index]);
+    }
+
     @Override
     public Batch forward(Batch in) {
+        return forward(in, null);
+    }
+
+    /**
+     * Keras's {@code call(inputs, initial_state=...)}: with {@code initialState} (one batch per state,
+     * {@code [rows, 1, size]}) every row starts from those states instead of zeros or carried ones.
+     */
+    public Batch forward(Batch in, Batch[] initialState) {
         int rows = in.rows();
+        this.rows = rows;
         int steps = in.steps();
         int units = cell.outputSize();
         if (in.width() != cell.inputSize()) {
@@ -65,7 +87,15 @@ public final class Rnn implements Layer {
                     "layer '" + name + "' takes " + cell.inputSize() + " features per step, got " + in.width());
         }
         states(rows);
-        if (!stateful) {
+        if (initialState != null) {
+            for (int s = 0; s < sizes.length; s++) {
+                if (initialState[s].rowSize() != sizes[s]) {
+                    throw new IllegalArgumentException("layer '" + name + "' has a state " + s + " of " + sizes[s]
+                            + " floats, its initial_state has " + initialState[s].rowSize());
+                }
+                System.arraycopy(initialState[s].data(), 0, states[s], 0, rows * sizes[s]);
+            }
+        } else if (!stateful) {
             for (int s = 0; s < sizes.length; s++) {
                 Arrays.fill(states[s], 0, rows * sizes[s], 0f);
             }

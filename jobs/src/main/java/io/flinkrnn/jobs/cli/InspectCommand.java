@@ -3,6 +3,7 @@ package io.flinkrnn.jobs.cli;
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.engine.Mode;
 import io.flinkrnn.model.spec.ModelSpec;
+import io.flinkrnn.model.spec.Shape;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,6 +32,9 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(
                 "Input per event: %d %s; output per event: see below%n",
                 m.features(), m.inputIsTokens() ? "token id" : "float32 features");
+        if (m.inputs().size() > 1) {
+            out.printf("Event columns: %s%n", columns(m));
+        }
         try {
             InferenceModel compiled = InferenceModel.compile(m, model.engineMode());
             out.printf("Streaming mode: %s — %s%n", compiled.mode(), why(m, compiled.mode()));
@@ -47,6 +51,23 @@ public final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Which columns of an event feed which input (docs/SEMANTICS.md section 11). */
+    private static String columns(ModelSpec m) {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0, first = 0; k < m.inputs().size(); k++) {
+            Shape shape = m.inputs().get(k);
+            int last = first + shape.stepSize() - 1;
+            s.append(k == 0 ? "input" : ", input_" + k)
+                    .append(" x")
+                    .append(first)
+                    .append("..x")
+                    .append(last)
+                    .append(shape.sequence() ? " (a step of " + shape + ")" : " (static " + shape + ")");
+            first = last + 1;
+        }
+        return s.toString();
     }
 
     /** The reason docs/SEMANTICS.md section 2 gives for the mode auto (or the user) picked. */

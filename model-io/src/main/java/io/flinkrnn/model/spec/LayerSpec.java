@@ -1,5 +1,7 @@
 package io.flinkrnn.model.spec;
 
+import java.util.List;
+
 /**
  * One Keras layer, its config normalized across Keras 1, 2 and 3 (Keras 3 names: {@code units},
  * {@code recurrent_activation}, one kernel per layer rather than Keras 1's per-gate matrices) and its
@@ -16,7 +18,8 @@ public sealed interface LayerSpec
                 EmbeddingSpec,
                 RepeatVectorSpec,
                 FlattenSpec,
-                ReshapeSpec {
+                ReshapeSpec,
+                MergeSpec {
 
     /** The layer's name in the file, as Keras prints it. */
     String name();
@@ -26,6 +29,17 @@ public sealed interface LayerSpec
 
     /** Keras's {@code compute_output_shape}, for summaries and for checking a chain of layers. */
     Shape outputShape(Shape input);
+
+    /**
+     * {@link #outputShape(Shape)} for a layer called on several tensors (a merge layer); every other
+     * layer takes exactly one.
+     */
+    default Shape outputShape(List<Shape> inputs) {
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException(className() + " '" + name() + "' takes one input, got " + inputs.size());
+        }
+        return outputShape(inputs.get(0));
+    }
 
     /** Keras's {@code count_params()}. */
     long paramCount();

@@ -21,6 +21,16 @@ public record RecurrentSpec(
     }
 
     /**
+     * The shape of state {@code index} as {@code return_state=True} returns it, output tensor {@code
+     * index + 1} of the layer: a vector, or a feature map for {@code ConvLSTM2D}.
+     */
+    public Shape stateShape(int index) {
+        return cell instanceof ConvLstm2dCellSpec
+                ? Shape.single(cell.outputFeatures())
+                : Shape.single(cell.stateSizes().get(index));
+    }
+
+    /**
      * Keras's count. A CuDNNLSTM file holds an input and a recurrent bias ({@code 8 * units}), which
      * model-io folds into the LSTM cell's one bias; Keras counts both.
      */
