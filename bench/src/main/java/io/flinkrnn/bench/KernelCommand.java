@@ -63,6 +63,11 @@ final class KernelCommand implements Callable<Integer> {
                 "GFLOP/s",
                 true,
                 true);
+        // C2 compiles the cells' activation loops after a second or two of calls, later than the
+        // matrix product's; without this the first rows would time their C1 code.
+        for (Kernel kernel : List.of(JavaKernel.INSTANCE, JavaKernel.SCALAR)) {
+            gflops(kernel, 64, 16, 1, quick ? 1.0 : 3.0, 0.1);
+        }
         Nd4jKernel nd4j = new Nd4jKernel();
         List<String> crossovers = new ArrayList<>();
         for (int u : UNITS) {

@@ -49,12 +49,14 @@ final class FloatExp {
 
     private FloatExp() {}
 
+    // The vector twin scales its argument by a constant, -1 or 2, in one loop for both functions;
+    // a product by -1 keeps a NaN's sign where negation would flip it, so this multiplies too.
     static float sigmoid(float x) {
-        return 1f / (exp(-x) + 1f);
+        return 1f / (exp(x * -1f) + 1f);
     }
 
     static float tanh(float x) {
-        return 1f - 2f / (exp(2f * x) + 1f);
+        return 1f - 2f / (exp(x * 2f) + 1f);
     }
 
     static float exp(float x) {

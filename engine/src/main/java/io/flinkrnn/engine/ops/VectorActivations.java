@@ -19,6 +19,7 @@ final class VectorActivations {
     private static final int L = S.length();
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
+    private static final FloatVector MINUS_ONE = FloatVector.broadcast(S, -1f);
     // The exp's constants as vectors: broadcasting a scalar operand inside the loops is not always hoisted.
     private static final FloatVector LOG2E = FloatVector.broadcast(S, FloatExp.LOG2E);
     private static final FloatVector ROUND = FloatVector.broadcast(S, FloatExp.ROUND);
@@ -50,10 +51,11 @@ final class VectorActivations {
 
     /**
      * The sigmoid/tanh LSTM update of one vector of {@code units} ({@link Activations#lstm}) over
-     * whole vectors, with the same operations in the same order as the general path. Each gate is
-     * activated in place by its own loop, then one loop forms c' and h': a single loop body with all
-     * five exp calls keeps more vectors live across the calls, and it ran up to 30% slower than this
-     * in some JVM runs and not in others.
+     * whole vectors, with the same operations in the same order as the general path. Every exp runs
+     * inside a small loop method of its own, and vectors never cross a call that C2 might not
+     * inline: a loop forming c' and h' with tanh(c') in its body made this method big enough for C2
+     * to stop inlining there, and a vector passed to a call that is not inlined is boxed on the
+     * heap, several times slower. c' goes through memory (z's consumed c slot) instead.
      */
     static int lstm(float[] z, int zOffset, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
         int end = S.loopBound(units);
@@ -64,67 +66,71 @@ final class VectorActivations {
         sigmoid(z, zf, zf + end, bias, units);
         tanh(z, zc, zc + end, bias, 2 * units);
         sigmoid(z, zo, zo + end, bias, 3 * units);
+        cellState(z, zOffset, zf, zc, c, cOffset, end);
+        tanh(z, zc, zc + end, null, 0);
         for (int j = 0; j < end; j += L) {
-            FloatVector i = FloatVector.fromArray(S, z, zOffset + j);
-            FloatVector f = FloatVector.fromArray(S, z, zf + j);
-            FloatVector g = FloatVector.fromArray(S, z, zc + j);
-            FloatVector cNew = f.mul(FloatVector.fromArray(S, c, cOffset + j)).add(i.mul(g));
-            cNew.intoArray(c, cOffset + j);
-            FloatVector.fromArray(S, z, zo + j).mul(tanh(cNew)).intoArray(h, hOffset + j);
+            FloatVector.fromArray(S, z, zo + j)
+                    .mul(FloatVector.fromArray(S, z, zc + j))
+                    .intoArray(h, hOffset + j);
         }
         return end;
     }
 
+    /** {@code c' = f*c + i*g} into c and into g's slot, whose tanh the output needs next. */
+    private static void cellState(float[] z, int zi, int zf, int zc, float[] c, int cOffset, int end) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector i = FloatVector.fromArray(S, z, zi + j);
+            FloatVector f = FloatVector.fromArray(S, z, zf + j);
+            FloatVector g = FloatVector.fromArray(S, z, zc + j);
+            FloatVector cNew = f.mul(FloatVector.fromArray(S, c, cOffset + j)).add(i.mul(g));
+            cNew.intoArray(c, cOffset + j);
+            cNew.intoArray(z, zc + j);
+        }
+    }
+
     /** Sigmoid of {@code a[i] + bias[b + i - from]} (no bias when it is null) in place. */
     private static int sigmoid(float[] a, int from, int to, float[] bias, int b) {
-        int end = from + S.loopBound(to - from);
+        int end = exp(a, from, to, bias, b, MINUS_ONE);
         for (int i = from; i < end; i += L) {
-            sigmoid(biased(a, i, bias, b + i - from)).intoArray(a, i);
+            ONE.div(FloatVector.fromArray(S, a, i).add(ONE)).intoArray(a, i);
         }
         return end;
     }
 
     /** Tanh of {@code a[i] + bias[b + i - from]} (no bias when it is null) in place. */
     private static int tanh(float[] a, int from, int to, float[] bias, int b) {
-        int end = from + S.loopBound(to - from);
+        int end = exp(a, from, to, bias, b, TWO);
         for (int i = from; i < end; i += L) {
-            tanh(biased(a, i, bias, b + i - from)).intoArray(a, i);
+            ONE.sub(TWO.div(FloatVector.fromArray(S, a, i).add(ONE))).intoArray(a, i);
         }
         return end;
     }
 
-    private static FloatVector biased(float[] a, int at, float[] bias, int b) {
-        FloatVector v = FloatVector.fromArray(S, a, at);
-        return bias == null ? v : v.add(FloatVector.fromArray(S, bias, b));
-    }
-
-    private static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(exp(x.neg()).add(ONE));
-    }
-
-    private static FloatVector tanh(FloatVector x) {
-        return ONE.sub(TWO.div(exp(x.mul(TWO)).add(ONE)));
-    }
-
-    /** {@link FloatExp#exp}, lane by lane, operation for operation. */
-    private static FloatVector exp(FloatVector x) {
-        IntVector xBits = (IntVector) x.viewAsIntegralLanes();
-        FloatVector t = (FloatVector)
-                xBits.and(MAGNITUDE).min(LIMIT_BITS).or(xBits.and(SIGN)).viewAsFloatingLanes();
-        FloatVector shifted = t.fma(LOG2E, ROUND);
-        FloatVector n = shifted.sub(ROUND);
-        FloatVector r = n.fma(MINUS_LN2_HI, t);
-        r = n.fma(MINUS_LN2_LO, r);
-        FloatVector r2 = r.mul(r);
-        FloatVector p = r2.fma(
-                r2.fma(
-                        r2.fma(r.fma(FloatExp.C7, FloatExp.C6), r.fma(FloatExp.C5, FloatExp.C4)),
-                        r.fma(FloatExp.C3, FloatExp.C2)),
-                r.add(ONE));
-        IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
-        FloatVector scale = (FloatVector) bits.add(BIAS)
-                .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
-                .viewAsFloatingLanes();
-        return p.mul(scale);
+    /**
+     * {@code a[i] = exp(k * (a[i] + bias[b + i - from]))} in place over whole vectors: {@link
+     * FloatExp#exp}, lane by lane, operation for operation. The only method that holds the exp's
+     * vectors, all in one loop body, so no vector ever crosses a call.
+     */
+    private static int exp(float[] a, int from, int to, float[] bias, int b, FloatVector k) {
+        int end = from + S.loopBound(to - from);
+        for (int i = from; i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, i);
+            FloatVector x = (bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + i - from))).mul(k);
+            IntVector xBits = (IntVector) x.viewAsIntegralLanes();
+            FloatVector t = (FloatVector)
+                    xBits.and(MAGNITUDE).min(LIMIT_BITS).or(xBits.and(SIGN)).viewAsFloatingLanes();
+            FloatVector shifted = t.fma(LOG2E, ROUND);
+            FloatVector n = shifted.sub(ROUND);
+            FloatVector r = n.fma(MINUS_LN2_HI, t);
+            r = n.fma(MINUS_LN2_LO, r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r2.fma(r2.fma(r2.fma(r.fma(C7, C6), r.fma(C5, C4)), r.fma(C3, C2)), r.add(ONE));
+            IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
+            FloatVector scale = (FloatVector) bits.add(BIAS)
+                    .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
+                    .viewAsFloatingLanes();
+            p.mul(scale).intoArray(a, i);
+        }
+        return end;
     }
 }
