@@ -9,7 +9,8 @@ import io.flinkrnn.operators.RnnEvent;
  * topic.
  *
  * @param stage {@code parse} (not an event the model can take), {@code inference} (rejected by the
- *     operator), {@code late} (behind the allowed lateness) or {@code output} (a prediction whose
+ *     operator, including resends), {@code late} (behind the allowed lateness, or older than its
+ *     key's last served event) or {@code output} (a prediction whose
  *     Kafka record timestamp the broker would refuse)
  * @param key the event's key, {@code null} when the record had none
  * @param ts the event's timestamp, {@code null} when the record had none
@@ -38,7 +39,13 @@ public record DeadLetter(
 
     static DeadLetter late(RnnEvent e) {
         return new DeadLetter(
-                "late", "later than the allowed lateness", e.key(), e.timestamp(), null, null, e.sourceTimestamp());
+                "late",
+                "behind the watermark by more than the allowed lateness, or older than its key's last served event",
+                e.key(),
+                e.timestamp(),
+                null,
+                null,
+                e.sourceTimestamp());
     }
 
     static DeadLetter unwritable(Prediction p, String reason, byte[] prediction) {
