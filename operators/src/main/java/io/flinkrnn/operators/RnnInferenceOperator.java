@@ -30,6 +30,7 @@ import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * The keyed inference operator. Input 1 carries events keyed by their key; input 2 carries control
@@ -298,6 +299,28 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         }
         finishBundle();
         output.emitWatermark(mark);
+    }
+
+    /**
+     * Event time is the events' alone. Flink would combine both inputs' watermarks, and the control
+     * input is often bounded (the empty one of a job without controls ends at once with {@code
+     * Long.MAX_VALUE}): as soon as every event partition went idle, the combined watermark would
+     * jump to the end of time, serve every buffered event early and make every later one late.
+     */
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        processWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {}
+
+    /** Only the events' idleness is passed on; it never moves this operator's watermark. */
+    @Override
+    protected void processWatermarkStatus(WatermarkStatus status, int input) {
+        if (input == 0) {
+            output.emitWatermarkStatus(status);
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -173,6 +174,36 @@ class EventOrderTest {
                     .extracting(Rejected::timestamp)
                     .containsExactly(lastOfKey.timestamp());
             assertThat(h.predictions()).hasSize(events.size() - 1);
+        }
+    }
+
+    /**
+     * The control input's watermarks never move event time: a bounded control stream ends with
+     * Long.MAX_VALUE, and with every event partition idle Flink would otherwise serve every
+     * buffered event at once and make every later one late.
+     */
+    @Test
+    void theControlInputNeverMovesEventTime() throws Exception {
+        Configuration c = bundle(4);
+        c.set(RnnOptions.ALLOWED_LATENESS, Duration.ofMillis(10));
+        List<RnnEvent> events = clean();
+        try (Harness h = new Harness(settings(c))) {
+            h.open();
+            events.forEach(e -> process(h, e));
+            h.processWatermark2(new Watermark(Long.MAX_VALUE));
+            h.processWatermarkStatus1(WatermarkStatus.IDLE);
+            assertThat(h.predictions())
+                    .as("served before the events' watermark")
+                    .isEmpty();
+            h.processWatermarkStatus1(WatermarkStatus.ACTIVE);
+            long newest = events.stream().mapToLong(RnnEvent::timestamp).max().orElseThrow();
+            h.processWatermark1(new Watermark(newest));
+            h.finish();
+            assertMatches(
+                    h.predictions(),
+                    KeyCopies.rows(
+                            LSTM_SEQ.expectedRows(), 0, LSTM_SEQ.expectedRows().size(), COPIES));
+            assertThat(h.side(RnnSideOutputs.LATE)).isEmpty();
         }
     }
 

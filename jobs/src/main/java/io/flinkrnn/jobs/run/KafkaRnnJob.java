@@ -6,9 +6,7 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
-import io.flinkrnn.operators.RnnOptions;
 import io.flinkrnn.operators.RnnSettings;
-import java.time.Duration;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -16,7 +14,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -70,15 +67,14 @@ public final class KafkaRnnJob {
                 .setProperties(consumerProperties(config))
                 .build();
         SingleOutputStreamOperator<RnnEvent> events = env.fromSource(
-                        source, WatermarkStrategy.noWatermarks(), "kafka: " + config.get(RunOptions.TOPIC))
+                        source, watermarks(config, settings), "kafka: " + config.get(RunOptions.TOPIC))
                 .uid("kafka-events")
                 .process(new ParseEvents(config.format(), features))
                 .uid("parse-events")
                 .name("parse events");
 
-        DataStream<RnnEvent> ordered = settings.eventTime() ? withEventTime(events) : events;
         RnnInference.Result result =
-                RnnInference.forModel(model).configure(flink).apply(ordered.keyBy(RnnEvent::key));
+                RnnInference.forModel(model).configure(flink).apply(events.keyBy(RnnEvent::key));
         result.predictions().uid("flink-rnn");
 
         DeadLetterRecords deadLetters =
@@ -118,15 +114,19 @@ public final class KafkaRnnJob {
     }
 
     /**
-     * Event time: timestamps are the events' {@code ts}, and the watermark follows the largest seen
-     * (the operator holds back and sorts what arrives within {@link RnnOptions#ALLOWED_LATENESS}).
-     * An idle partition must not stall the watermark of the others.
+     * Event time is assigned in the source, so Flink keeps a watermark per partition and the
+     * operator's watermark is the slowest partition's: each partition's events may be out of order
+     * by up to the allowed lateness before they count as late, and a quiet partition stops holding
+     * the others back after {@link RunOptions#PARTITION_IDLE_TIMEOUT}. Arrival order needs no
+     * watermarks.
      */
-    private static DataStream<RnnEvent> withEventTime(DataStream<RnnEvent> events) {
-        return events.assignTimestampsAndWatermarks(WatermarkStrategy.<RnnEvent>forMonotonousTimestamps()
-                        .withTimestampAssigner((e, previous) -> e.timestamp())
-                        .withIdleness(Duration.ofMinutes(1)))
-                .uid("event-time");
+    private static WatermarkStrategy<KafkaPayload> watermarks(RunConfig config, RnnSettings settings) {
+        if (!settings.eventTime()) {
+            return WatermarkStrategy.noWatermarks();
+        }
+        return WatermarkStrategy.<KafkaPayload>forBoundedOutOfOrderness(settings.allowedLateness())
+                .withTimestampAssigner(new EventTimestamps(config.format()))
+                .withIdleness(config.partitionIdleTimeout());
     }
 
     private static Properties consumerProperties(RunConfig config) {

@@ -141,6 +141,11 @@ public final class RunConfig {
         // Typed getters throw one-line errors for values of the wrong type now, not on the cluster.
         config.get(RnnOptions.BUNDLE_MAX_EVENTS);
         config.get(RnnOptions.BUNDLE_MAX_DELAY);
+        config.get(RnnOptions.ORDERING);
+        if (partitionIdleTimeout().isZero() || partitionIdleTimeout().isNegative()) {
+            throw new IllegalArgumentException(
+                    RunOptions.PARTITION_IDLE_TIMEOUT.key() + " must be positive, got " + partitionIdleTimeout());
+        }
     }
 
     /** Dead letters carry up to 64 KB of key and of original bytes, JSON-escaped: they need Kafka's default request size. */
@@ -194,6 +199,11 @@ public final class RunConfig {
 
     public Duration transactionTimeout() {
         return config.get(RunOptions.TRANSACTION_TIMEOUT);
+    }
+
+    /** How long a quiet partition holds the event-time watermark back. */
+    public Duration partitionIdleTimeout() {
+        return config.get(RunOptions.PARTITION_IDLE_TIMEOUT);
     }
 
     /** The sinks' {@code max.request.size}: the largest record Kafka's producer sends. */

@@ -92,6 +92,12 @@ public final class RunOptions {
                     + " processing-time, or event (the event's ts, which must be epoch milliseconds). The payload"
                     + " keeps ts either way.");
 
+    public static final ConfigOption<Duration> PARTITION_IDLE_TIMEOUT = key("flink-rnn.kafka.partition-idle-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("In event-time mode, a partition without records for this long stops holding the "
+                    + "watermark back (WatermarkStrategy.withIdleness); its later events may then be late.");
+
     public static final ConfigOption<String> FORMAT = key("flink-rnn.input.format")
             .stringType()
             .defaultValue("json")
