@@ -8,12 +8,14 @@ import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnSettings;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -53,6 +55,18 @@ public final class KafkaRnnJob {
      * anything is submitted.
      */
     public static void build(StreamExecutionEnvironment env, RunConfig config) {
+        build(env, config, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #build(StreamExecutionEnvironment, RunConfig)} with {@code predictionsTap} between the
+     * inference operator and the predictions sink. Package-private on purpose: only the tests of
+     * this package pass anything but the identity (the seeded fault-injection harness chains a
+     * test-only operator there, inside the inference operator's task), and no setting or flag
+     * leads to it.
+     */
+    static void build(
+            StreamExecutionEnvironment env, RunConfig config, UnaryOperator<DataStream<Prediction>> predictionsTap) {
         ModelSource model = config.model();
         Configuration flink = config.flink();
         RnnSettings settings = RnnInference.forModel(model).configure(flink).settings();
@@ -79,7 +93,8 @@ public final class KafkaRnnJob {
 
         DeadLetterRecords deadLetters =
                 new DeadLetterRecords(config.get(RunOptions.DEAD_LETTER_TOPIC), config.outputTimestamp());
-        result.predictions()
+        predictionsTap
+                .apply(result.predictions())
                 .sinkTo(KafkaSink.<Prediction>builder()
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
