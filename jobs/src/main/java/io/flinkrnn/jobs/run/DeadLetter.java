@@ -8,7 +8,8 @@ import io.flinkrnn.operators.RnnEvent;
  * An event that changed no state, or an output Kafka would refuse, on its way to the dead-letter
  * topic.
  *
- * @param stage {@code parse} (not an event the model can take), {@code inference} (rejected by the
+ * @param stage {@code parse} (not an event the model can take), {@code control} (a record of the
+ *     control topic that is not a control), {@code inference} (rejected by the
  *     operator, including resends), {@code late} (behind the allowed lateness, or older than its
  *     key's last served event) or {@code output} (a prediction whose
  *     Kafka record timestamp the broker would refuse)
@@ -25,6 +26,10 @@ public record DeadLetter(
 
     static DeadLetter unparsed(KafkaPayload record, String reason) {
         return new DeadLetter("parse", reason, null, null, record.origin(), record.value(), record.timestamp());
+    }
+
+    static DeadLetter control(KafkaPayload record, String reason) {
+        return new DeadLetter("control", reason, null, null, record.origin(), record.value(), record.timestamp());
     }
 
     static DeadLetter invalid(KafkaPayload record, RnnEvent event, String reason) {

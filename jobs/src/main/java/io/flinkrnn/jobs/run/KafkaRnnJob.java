@@ -1,6 +1,8 @@
 package io.flinkrnn.jobs.run;
 
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
+import io.flinkrnn.operators.Control;
+import io.flinkrnn.operators.Forecast;
 import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
@@ -72,23 +74,22 @@ public final class KafkaRnnJob {
         RnnSettings settings = RnnInference.forModel(model).configure(flink).settings();
         int features = inputSize(model, settings);
 
-        KafkaSource<KafkaPayload> source = KafkaSource.<KafkaPayload>builder()
-                .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
-                .setTopics(config.get(RunOptions.TOPIC))
-                .setGroupId(config.get(RunOptions.GROUP_ID))
-                .setStartingOffsets(config.startingOffsets().initializer())
-                .setDeserializer(new PayloadDeserializer())
-                .setProperties(consumerProperties(config))
-                .build();
         SingleOutputStreamOperator<RnnEvent> events = env.fromSource(
-                        source, watermarks(config, settings), "kafka: " + config.get(RunOptions.TOPIC))
+                        source(config, config.get(RunOptions.TOPIC)),
+                        watermarks(config, settings),
+                        "kafka: " + config.get(RunOptions.TOPIC))
                 .uid("kafka-events")
                 .process(new ParseEvents(config.format(), features))
                 .uid("parse-events")
                 .name("parse events");
 
-        RnnInference.Result result =
-                RnnInference.forModel(model).configure(flink).apply(events.keyBy(RnnEvent::key));
+        RnnInference inference = RnnInference.forModel(model).configure(flink);
+        SingleOutputStreamOperator<Control> controls =
+                config.controlTopic().map(topic -> controls(env, config, topic)).orElse(null);
+        if (controls != null) {
+            inference.controls(controls);
+        }
+        RnnInference.Result result = inference.apply(events.keyBy(RnnEvent::key));
         result.predictions().uid("flink-rnn");
 
         DeadLetterRecords deadLetters =
@@ -109,11 +110,24 @@ public final class KafkaRnnJob {
                 .uid("kafka-predictions")
                 .name("kafka: " + config.get(RunOptions.OUTPUT_TOPIC));
 
-        events.getSideOutput(ParseEvents.DEAD_LETTERS)
+        DataStream<DeadLetter> letters = events.getSideOutput(ParseEvents.DEAD_LETTERS)
                 .union(
                         result.rejects().map(DeadLetter::rejected).uid("operator-rejects"),
-                        result.late().map(DeadLetter::late).uid("late-events"))
-                .sinkTo(KafkaSink.<DeadLetter>builder()
+                        result.late().map(DeadLetter::late).uid("late-events"));
+        if (controls != null) {
+            letters = letters.union(controls.getSideOutput(ParseEvents.DEAD_LETTERS));
+            result.forecasts()
+                    .sinkTo(KafkaSink.<Forecast>builder()
+                            .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
+                            .setKafkaProducerConfig(producerProperties(config))
+                            .setRecordSerializer(new ForecastRecords(config.get(RunOptions.OUTPUT_TOPIC)))
+                            .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                            .setTransactionalIdPrefix(config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-forecasts")
+                            .build())
+                    .uid("kafka-forecasts")
+                    .name("kafka: forecasts to " + config.get(RunOptions.OUTPUT_TOPIC));
+        }
+        letters.sinkTo(KafkaSink.<DeadLetter>builder()
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
                         .setRecordSerializer(deadLetters)
@@ -122,6 +136,33 @@ public final class KafkaRnnJob {
                         .build())
                 .uid("kafka-dead-letters")
                 .name("kafka: " + config.get(RunOptions.DEAD_LETTER_TOPIC));
+    }
+
+    private static KafkaSource<KafkaPayload> source(RunConfig config, String topic) {
+        return KafkaSource.<KafkaPayload>builder()
+                .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
+                .setTopics(topic)
+                .setGroupId(config.get(RunOptions.GROUP_ID))
+                .setStartingOffsets(config.startingOffsets().initializer())
+                .setDeserializer(new PayloadDeserializer())
+                .setProperties(consumerProperties(config))
+                .build();
+    }
+
+    /**
+     * The control topic, read by one subtask and broadcast by {@link RnnInference} to every
+     * inference subtask, where the key's owner acts. Controls carry no event time: the operator
+     * takes its watermark from the events alone.
+     */
+    private static SingleOutputStreamOperator<Control> controls(
+            StreamExecutionEnvironment env, RunConfig config, String topic) {
+        return env.fromSource(source(config, topic), WatermarkStrategy.noWatermarks(), "kafka: " + topic)
+                .setParallelism(1)
+                .uid("kafka-controls")
+                .process(new ParseControls())
+                .setParallelism(1)
+                .uid("parse-controls")
+                .name("parse controls");
     }
 
     private static int inputSize(ModelSource model, RnnSettings settings) {

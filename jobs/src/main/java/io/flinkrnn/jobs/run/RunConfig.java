@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
@@ -118,6 +119,14 @@ public final class RunConfig {
             throw new IllegalArgumentException(RnnOptions.WINDOW.key() + " is set but " + RnnOptions.MODE.key()
                     + " is '" + mode + "': a window length needs window mode");
         }
+        String controls = config.getOptional(RunOptions.CONTROL_TOPIC).orElse(null);
+        for (ConfigOption<String> other :
+                new ConfigOption[] {RunOptions.TOPIC, RunOptions.OUTPUT_TOPIC, RunOptions.DEAD_LETTER_TOPIC}) {
+            if (config.get(other).equals(controls)) {
+                throw new IllegalArgumentException(RunOptions.CONTROL_TOPIC.key() + " and " + other.key()
+                        + " are both '" + controls + "': controls need a topic of their own");
+            }
+        }
         Duration interval = config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException(CheckpointingOptions.CHECKPOINTING_INTERVAL.key()
@@ -199,6 +208,11 @@ public final class RunConfig {
 
     public Duration transactionTimeout() {
         return config.get(RunOptions.TRANSACTION_TIMEOUT);
+    }
+
+    /** The control topic, if the job reads one. */
+    public Optional<String> controlTopic() {
+        return config.getOptional(RunOptions.CONTROL_TOPIC).filter(t -> !t.isBlank());
     }
 
     /** How long a quiet partition holds the event-time watermark back. */

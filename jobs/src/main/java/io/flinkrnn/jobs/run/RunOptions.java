@@ -63,6 +63,13 @@ public final class RunOptions {
             .noDefaultValue()
             .withDescription("Topic for events that changed no state: the reason and the original payload.");
 
+    public static final ConfigOption<String> CONTROL_TOPIC = key("flink-rnn.kafka.control-topic")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Optional topic of control records ({\"control\": \"reset\", \"key\": \"...\"}, reset-all,"
+                    + " forecast with horizon, swap with version), broadcast to every subtask; forecasts are"
+                    + " answered on the output topic.");
+
     public static final ConfigOption<String> GROUP_ID = key("flink-rnn.kafka.group-id")
             .stringType()
             .defaultValue("flink-rnn")
