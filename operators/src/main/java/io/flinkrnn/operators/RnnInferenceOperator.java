@@ -31,6 +31,7 @@ import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * The keyed inference operator. Input 1 carries events keyed by their key; input 2 carries control
@@ -138,10 +139,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         metrics.events.inc();
         String reason = EventValidator.rejectReason(event, models.model().inputSize());
         if (reason != null) {
-            metrics.rejects.inc();
-            output.collect(
-                    RnnSideOutputs.REJECTS,
-                    new StreamRecord<>(new Rejected(event == null ? null : event.key(), timestampOf(event), reason)));
+            reject(event == null ? null : event.key(), timestampOf(event), reason);
             return;
         }
         if (!settings.eventTime()) {
@@ -160,9 +158,18 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         } else if (watermark - event.timestamp() <= settings.allowedLateness().toMillis()) {
             addToBundle(event);
         } else {
-            metrics.late.inc();
-            output.collect(RnnSideOutputs.LATE, new StreamRecord<>(event, event.timestamp()));
+            sendLate(event);
         }
+    }
+
+    private void sendLate(RnnEvent event) {
+        metrics.late.inc();
+        output.collect(RnnSideOutputs.LATE, new StreamRecord<>(event, event.timestamp()));
+    }
+
+    private void reject(String key, long timestamp, String reason) {
+        metrics.rejects.inc();
+        output.collect(RnnSideOutputs.REJECTS, new StreamRecord<>(new Rejected(key, timestamp, reason)));
     }
 
     @Override
@@ -210,13 +217,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
                 problem = e.getMessage();
             }
         }
-        metrics.rejects.inc();
-        output.collect(
-                RnnSideOutputs.REJECTS,
-                new StreamRecord<>(new Rejected(
-                        control.key(),
-                        current.lastTimestamp,
-                        "forecast of " + control.horizon() + " steps: " + problem)));
+        reject(control.key(), current.lastTimestamp, "forecast of " + control.horizon() + " steps: " + problem);
     }
 
     /** A control event is input too: a horizon that cannot be served is a reject, never a failure. */
@@ -305,6 +306,28 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         output.emitWatermark(mark);
     }
 
+    /**
+     * Event time is the events' alone. Flink would combine both inputs' watermarks, and the control
+     * input is often bounded (the empty one of a job without controls ends at once with {@code
+     * Long.MAX_VALUE}): as soon as every event partition went idle, the combined watermark would
+     * jump to the end of time, serve every buffered event early and make every later one late.
+     */
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        processWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {}
+
+    /** Only the events' idleness is passed on; it never moves this operator's watermark. */
+    @Override
+    protected void processWatermarkStatus(WatermarkStatus status, int input) {
+        if (input == 0) {
+            output.emitWatermarkStatus(status);
+        }
+    }
+
     @Override
     public boolean useInterruptibleTimers() {
         return false;
@@ -390,6 +413,34 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
             metrics.modelStateResets.inc();
         }
         return state;
+    }
+
+    /**
+     * A key's events step its state in increasing ts (docs/SEMANTICS.md section 9). In event-time
+     * mode an event older than the key's last served one came too late to be put in order: it goes
+     * to the late output. Otherwise an event whose ts is not after the last one (a resend, or a
+     * reordering upstream) is rejected in strict ordering and served in accept ordering.
+     */
+    @Override
+    public boolean admit(RnnEvent event, KeyState live) {
+        long last = live.lastTimestamp;
+        if (last == Long.MIN_VALUE || event.timestamp() > last) {
+            return true;
+        }
+        if (settings.eventTime() && event.timestamp() < last) {
+            sendLate(event);
+            return false;
+        }
+        if (!settings.strictOrder()) {
+            return true;
+        }
+        reject(event.key(), event.timestamp(), notAfterLast(event.timestamp(), last));
+        return false;
+    }
+
+    /** The reason a resend or reordered event is rejected; {@code replay} words it the same way for its t. */
+    private static String notAfterLast(long ts, long last) {
+        return "ts=" + ts + " is not after the key's last ts=" + last;
     }
 
     /** {@link #live} without counting: a forecast reads a key's state and never writes it back. */

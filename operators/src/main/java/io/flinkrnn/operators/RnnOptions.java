@@ -53,6 +53,14 @@ public final class RnnOptions {
             .noDefaultValue()
             .withDescription("Set to order each key's events by event time; later events go to the late output.");
 
+    /** Whether each key's events must come in increasing timestamp order (docs/SEMANTICS.md section 9). */
+    public static final ConfigOption<Ordering> ORDERING = key("flink-rnn.ordering")
+            .enumType(Ordering.class)
+            .defaultValue(Ordering.STRICT)
+            .withDescription("strict: an event whose ts is not after its key's last served ts (a resend, a "
+                    + "reordering) is rejected and changes no state; accept: serve it anyway, for streams "
+                    + "whose ts carries no order (docs/SEMANTICS.md section 9).");
+
     /** Whether predictions carry the key's recurrent states ({@code return_state}); off by default. */
     public static final ConfigOption<Boolean> EMIT_STATES = key("flink-rnn.emit-states")
             .booleanType()
@@ -136,6 +144,14 @@ public final class RnnOptions {
         RESET,
         /** Keep states; a version whose states have other shapes stops the job, without restarts. */
         FAIL
+    }
+
+    /** Whether a key's events must come with increasing timestamps. */
+    public enum Ordering {
+        /** An event whose ts is not after its key's last served ts is rejected and changes no state. */
+        STRICT,
+        /** Every event is served in arrival order, whatever its ts. */
+        ACCEPT
     }
 
     private RnnOptions() {}

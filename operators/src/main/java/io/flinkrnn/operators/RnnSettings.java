@@ -13,6 +13,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param idleTtl {@code null} to keep idle keys forever
  * @param sessionGap {@code null} for no session gap
  * @param allowedLateness {@code null} for arrival order; else events are ordered by event time
+ * @param ordering whether an event whose ts is not after its key's last one is rejected
  * @param forecastMaxHorizon most steps a forecast control may ask for
  */
 public record RnnSettings(
@@ -24,6 +25,7 @@ public record RnnSettings(
         Duration idleTtl,
         Duration sessionGap,
         Duration allowedLateness,
+        RnnOptions.Ordering ordering,
         boolean emitStates,
         RnnOptions.SwapPolicy swapPolicy,
         Duration pollInterval,
@@ -63,6 +65,7 @@ public record RnnSettings(
                 config.getOptional(RnnOptions.IDLE_TTL).orElse(null),
                 config.getOptional(RnnOptions.SESSION_GAP).orElse(null),
                 config.getOptional(RnnOptions.ALLOWED_LATENESS).orElse(null),
+                config.get(RnnOptions.ORDERING),
                 config.get(RnnOptions.EMIT_STATES),
                 config.get(RnnOptions.SWAP_POLICY),
                 config.getOptional(RnnOptions.POLL_INTERVAL).orElse(null),
@@ -75,6 +78,10 @@ public record RnnSettings(
 
     public boolean eventTime() {
         return allowedLateness != null;
+    }
+
+    public boolean strictOrder() {
+        return ordering == RnnOptions.Ordering.STRICT;
     }
 
     private static void requirePositive(String key, Duration d) {

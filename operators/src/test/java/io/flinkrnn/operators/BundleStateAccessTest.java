@@ -62,6 +62,11 @@ class BundleStateAccessTest {
         public KeyState live(KeyState state, long nextTimestamp) {
             return state != null ? state : new KeyState(model.newState(), Long.MIN_VALUE, 0);
         }
+
+        @Override
+        public boolean admit(RnnEvent event, KeyState live) {
+            return true;
+        }
     }
 
     @Test

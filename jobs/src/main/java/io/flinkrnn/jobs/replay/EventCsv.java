@@ -74,7 +74,7 @@ public final class EventCsv {
         if (reason == null) {
             Long previous = lastT.get(key);
             if (previous != null && t <= previous) {
-                reason = "t=" + t + " is not after the key's previous t=" + previous;
+                reason = "t=" + t + " is not after the key's last t=" + previous;
             }
         }
         if (reason != null) {

@@ -8,8 +8,10 @@ import io.flinkrnn.operators.RnnEvent;
  * An event that changed no state, or an output Kafka would refuse, on its way to the dead-letter
  * topic.
  *
- * @param stage {@code parse} (not an event the model can take), {@code inference} (rejected by the
- *     operator), {@code late} (behind the allowed lateness) or {@code output} (a prediction whose
+ * @param stage {@code parse} (not an event the model can take), {@code control} (a record of the
+ *     control topic that is not a control), {@code inference} (rejected by the
+ *     operator, including resends), {@code late} (behind the allowed lateness, or older than its
+ *     key's last served event) or {@code output} (a prediction whose
  *     Kafka record timestamp the broker would refuse)
  * @param key the event's key, {@code null} when the record had none
  * @param ts the event's timestamp, {@code null} when the record had none
@@ -26,6 +28,10 @@ public record DeadLetter(
         return new DeadLetter("parse", reason, null, null, record.origin(), record.value(), record.timestamp());
     }
 
+    static DeadLetter control(KafkaPayload record, String reason) {
+        return new DeadLetter("control", reason, null, null, record.origin(), record.value(), record.timestamp());
+    }
+
     static DeadLetter invalid(KafkaPayload record, RnnEvent event, String reason) {
         return new DeadLetter(
                 "parse", reason, event.key(), event.timestamp(), record.origin(), record.value(), record.timestamp());
@@ -38,7 +44,13 @@ public record DeadLetter(
 
     static DeadLetter late(RnnEvent e) {
         return new DeadLetter(
-                "late", "later than the allowed lateness", e.key(), e.timestamp(), null, null, e.sourceTimestamp());
+                "late",
+                "behind the watermark by more than the allowed lateness, or older than its key's last served event",
+                e.key(),
+                e.timestamp(),
+                null,
+                null,
+                e.sourceTimestamp());
     }
 
     static DeadLetter unwritable(Prediction p, String reason, byte[] prediction) {

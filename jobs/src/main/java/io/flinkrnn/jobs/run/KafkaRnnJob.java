@@ -1,15 +1,16 @@
 package io.flinkrnn.jobs.run;
 
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
+import io.flinkrnn.operators.Control;
+import io.flinkrnn.operators.Forecast;
 import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
-import io.flinkrnn.operators.RnnOptions;
 import io.flinkrnn.operators.RnnSettings;
-import java.time.Duration;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -62,34 +63,45 @@ public final class KafkaRnnJob {
      * anything is submitted.
      */
     public static void build(StreamExecutionEnvironment env, RunConfig config) {
+        build(env, config, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #build(StreamExecutionEnvironment, RunConfig)} with {@code predictionsTap} between the
+     * inference operator and the predictions sink. Package-private on purpose: only the tests of
+     * this package pass anything but the identity (the seeded fault-injection harness chains a
+     * test-only operator there, inside the inference operator's task), and no setting or flag
+     * leads to it.
+     */
+    static void build(
+            StreamExecutionEnvironment env, RunConfig config, UnaryOperator<DataStream<Prediction>> predictionsTap) {
         ModelSource model = config.model();
         Configuration flink = config.flink();
         RnnSettings settings = RnnInference.forModel(model).configure(flink).settings();
         int features = inputSize(model, settings);
 
-        KafkaSource<KafkaPayload> source = KafkaSource.<KafkaPayload>builder()
-                .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
-                .setTopics(config.get(RunOptions.TOPIC))
-                .setGroupId(config.get(RunOptions.GROUP_ID))
-                .setStartingOffsets(config.startingOffsets().initializer())
-                .setDeserializer(new PayloadDeserializer())
-                .setProperties(consumerProperties(config))
-                .build();
         SingleOutputStreamOperator<RnnEvent> events = env.fromSource(
-                        source, WatermarkStrategy.noWatermarks(), "kafka: " + config.get(RunOptions.TOPIC))
+                        source(config, config.get(RunOptions.TOPIC)),
+                        watermarks(config, settings),
+                        "kafka: " + config.get(RunOptions.TOPIC))
                 .uid("kafka-events")
                 .process(new ParseEvents(config.format(), features))
                 .uid("parse-events")
                 .name("parse events");
 
-        DataStream<RnnEvent> ordered = settings.eventTime() ? withEventTime(events) : events;
-        RnnInference.Result result =
-                RnnInference.forModel(model).configure(flink).apply(ordered.keyBy(RnnEvent::key));
+        RnnInference inference = RnnInference.forModel(model).configure(flink);
+        SingleOutputStreamOperator<Control> controls =
+                config.controlTopic().map(topic -> controls(env, config, topic)).orElse(null);
+        if (controls != null) {
+            inference.controls(controls);
+        }
+        RnnInference.Result result = inference.apply(events.keyBy(RnnEvent::key));
         result.predictions().uid("flink-rnn");
 
         DeadLetterRecords deadLetters =
                 new DeadLetterRecords(config.get(RunOptions.DEAD_LETTER_TOPIC), config.outputTimestamp());
-        result.predictions()
+        predictionsTap
+                .apply(result.predictions())
                 .sinkTo(KafkaSink.<Prediction>builder()
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
@@ -104,11 +116,24 @@ public final class KafkaRnnJob {
                 .uid("kafka-predictions")
                 .name("kafka: " + config.get(RunOptions.OUTPUT_TOPIC));
 
-        events.getSideOutput(ParseEvents.DEAD_LETTERS)
+        DataStream<DeadLetter> letters = events.getSideOutput(ParseEvents.DEAD_LETTERS)
                 .union(
                         result.rejects().map(DeadLetter::rejected).uid("operator-rejects"),
-                        result.late().map(DeadLetter::late).uid("late-events"))
-                .sinkTo(KafkaSink.<DeadLetter>builder()
+                        result.late().map(DeadLetter::late).uid("late-events"));
+        if (controls != null) {
+            letters = letters.union(controls.getSideOutput(ParseEvents.DEAD_LETTERS));
+            result.forecasts()
+                    .sinkTo(KafkaSink.<Forecast>builder()
+                            .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
+                            .setKafkaProducerConfig(producerProperties(config))
+                            .setRecordSerializer(new ForecastRecords(config.get(RunOptions.OUTPUT_TOPIC)))
+                            .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                            .setTransactionalIdPrefix(config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-forecasts")
+                            .build())
+                    .uid("kafka-forecasts")
+                    .name("kafka: forecasts to " + config.get(RunOptions.OUTPUT_TOPIC));
+        }
+        letters.sinkTo(KafkaSink.<DeadLetter>builder()
                         .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
                         .setKafkaProducerConfig(producerProperties(config))
                         .setRecordSerializer(deadLetters)
@@ -119,20 +144,51 @@ public final class KafkaRnnJob {
                 .name("kafka: " + config.get(RunOptions.DEAD_LETTER_TOPIC));
     }
 
+    private static KafkaSource<KafkaPayload> source(RunConfig config, String topic) {
+        return KafkaSource.<KafkaPayload>builder()
+                .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
+                .setTopics(topic)
+                .setGroupId(config.get(RunOptions.GROUP_ID))
+                .setStartingOffsets(config.startingOffsets().initializer())
+                .setDeserializer(new PayloadDeserializer())
+                .setProperties(consumerProperties(config))
+                .build();
+    }
+
+    /**
+     * The control topic, read by one subtask and broadcast by {@link RnnInference} to every
+     * inference subtask, where the key's owner acts. Controls carry no event time: the operator
+     * takes its watermark from the events alone.
+     */
+    private static SingleOutputStreamOperator<Control> controls(
+            StreamExecutionEnvironment env, RunConfig config, String topic) {
+        return env.fromSource(source(config, topic), WatermarkStrategy.noWatermarks(), "kafka: " + topic)
+                .setParallelism(1)
+                .uid("kafka-controls")
+                .process(new ParseControls())
+                .setParallelism(1)
+                .uid("parse-controls")
+                .name("parse controls");
+    }
+
     private static int inputSize(ModelSource model, RnnSettings settings) {
         return ModelLoader.load(model, settings).model().inputSize();
     }
 
     /**
-     * Event time: timestamps are the events' {@code ts}, and the watermark follows the largest seen
-     * (the operator holds back and sorts what arrives within {@link RnnOptions#ALLOWED_LATENESS}).
-     * An idle partition must not stall the watermark of the others.
+     * Event time is assigned in the source, so Flink keeps a watermark per partition and the
+     * operator's watermark is the slowest partition's: each partition's events may be out of order
+     * by up to the allowed lateness before they count as late, and a quiet partition stops holding
+     * the others back after {@link RunOptions#PARTITION_IDLE_TIMEOUT}. Arrival order needs no
+     * watermarks.
      */
-    private static DataStream<RnnEvent> withEventTime(DataStream<RnnEvent> events) {
-        return events.assignTimestampsAndWatermarks(WatermarkStrategy.<RnnEvent>forMonotonousTimestamps()
-                        .withTimestampAssigner((e, previous) -> e.timestamp())
-                        .withIdleness(Duration.ofMinutes(1)))
-                .uid("event-time");
+    private static WatermarkStrategy<KafkaPayload> watermarks(RunConfig config, RnnSettings settings) {
+        if (!settings.eventTime()) {
+            return WatermarkStrategy.noWatermarks();
+        }
+        return WatermarkStrategy.<KafkaPayload>forBoundedOutOfOrderness(settings.allowedLateness())
+                .withTimestampAssigner(new EventTimestamps(config.format()))
+                .withIdleness(config.partitionIdleTimeout());
     }
 
     private static Properties consumerProperties(RunConfig config) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
@@ -119,6 +120,14 @@ public final class RunConfig {
             throw new IllegalArgumentException(RnnOptions.WINDOW.key() + " is set but " + RnnOptions.MODE.key()
                     + " is '" + mode + "': a window length needs window mode");
         }
+        String controls = config.getOptional(RunOptions.CONTROL_TOPIC).orElse(null);
+        for (ConfigOption<String> other :
+                new ConfigOption[] {RunOptions.TOPIC, RunOptions.OUTPUT_TOPIC, RunOptions.DEAD_LETTER_TOPIC}) {
+            if (config.get(other).equals(controls)) {
+                throw new IllegalArgumentException(RunOptions.CONTROL_TOPIC.key() + " and " + other.key()
+                        + " are both '" + controls + "': controls need a topic of their own");
+            }
+        }
         Duration interval = config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException(CheckpointingOptions.CHECKPOINTING_INTERVAL.key()
@@ -142,6 +151,11 @@ public final class RunConfig {
         // Typed getters throw one-line errors for values of the wrong type now, not on the cluster.
         config.get(RnnOptions.BUNDLE_MAX_EVENTS);
         config.get(RnnOptions.BUNDLE_MAX_DELAY);
+        config.get(RnnOptions.ORDERING);
+        if (partitionIdleTimeout().isZero() || partitionIdleTimeout().isNegative()) {
+            throw new IllegalArgumentException(
+                    RunOptions.PARTITION_IDLE_TIMEOUT.key() + " must be positive, got " + partitionIdleTimeout());
+        }
     }
 
     /** Dead letters carry up to 64 KB of key and of original bytes, JSON-escaped: they need Kafka's default request size. */
@@ -199,6 +213,16 @@ public final class RunConfig {
 
     public Duration transactionTimeout() {
         return config.get(RunOptions.TRANSACTION_TIMEOUT);
+    }
+
+    /** The control topic, if the job reads one. */
+    public Optional<String> controlTopic() {
+        return config.getOptional(RunOptions.CONTROL_TOPIC).filter(t -> !t.isBlank());
+    }
+
+    /** How long a quiet partition holds the event-time watermark back. */
+    public Duration partitionIdleTimeout() {
+        return config.get(RunOptions.PARTITION_IDLE_TIMEOUT);
     }
 
     /** The sinks' {@code max.request.size}: the largest record Kafka's producer sends. */

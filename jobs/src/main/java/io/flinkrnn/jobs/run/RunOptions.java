@@ -63,6 +63,13 @@ public final class RunOptions {
             .noDefaultValue()
             .withDescription("Topic for events that changed no state: the reason and the original payload.");
 
+    public static final ConfigOption<String> CONTROL_TOPIC = key("flink-rnn.kafka.control-topic")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Optional topic of control records ({\"control\": \"reset\", \"key\": \"...\"}, reset-all,"
+                    + " forecast with horizon, swap with version), broadcast to every subtask; forecasts are"
+                    + " answered on the output topic.");
+
     public static final ConfigOption<String> GROUP_ID = key("flink-rnn.kafka.group-id")
             .stringType()
             .defaultValue("flink-rnn")
@@ -91,6 +98,12 @@ public final class RunOptions {
             .withDescription("Kafka record timestamp of the predictions: input-record (the event's Kafka record's),"
                     + " processing-time, or event (the event's ts, which must be epoch milliseconds). The payload"
                     + " keeps ts either way.");
+
+    public static final ConfigOption<Duration> PARTITION_IDLE_TIMEOUT = key("flink-rnn.kafka.partition-idle-timeout")
+            .durationType()
+            .defaultValue(Duration.ofMinutes(1))
+            .withDescription("In event-time mode, a partition without records for this long stops holding the "
+                    + "watermark back (WatermarkStrategy.withIdleness); its later events may then be late.");
 
     public static final ConfigOption<String> FORMAT = key("flink-rnn.input.format")
             .stringType()

@@ -157,7 +157,7 @@ class ReplayCommandTest {
                         "5,\"" + key + "\",\"feature x1 is NaN\"",
                         "6,\"" + key + "\",\"feature x2 is Infinity\"",
                         "7,\"\",\"event has no key\"",
-                        "8,\"" + key + "\",\"t=0 is not after the key's previous t=0\"");
+                        "8,\"" + key + "\",\"t=0 is not after the key's last t=0\"");
     }
 
     @Test

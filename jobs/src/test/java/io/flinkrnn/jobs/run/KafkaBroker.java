@@ -33,10 +33,12 @@ final class KafkaBroker implements AutoCloseable {
 
     private static final String CONTROLLER = "CONTROLLER";
 
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
     private final String bootstrapServers;
+    private KafkaRaftServer server;
 
-    private KafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+    private KafkaBroker(KafkaConfig config, KafkaRaftServer server, String bootstrapServers) {
+        this.config = config;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
     }
@@ -83,7 +85,7 @@ final class KafkaBroker implements AutoCloseable {
 
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        return new KafkaBroker(server, "127.0.0.1:" + brokerPort);
+        return new KafkaBroker(config, server, "127.0.0.1:" + brokerPort);
     }
 
     String bootstrapServers() {
@@ -111,6 +113,17 @@ final class KafkaBroker implements AutoCloseable {
                     .get(30, TimeUnit.SECONDS)
                     .offset();
         }
+    }
+
+    /**
+     * Shuts the broker down and starts it again on the same ports and logs, as a rolling restart
+     * would: topics, committed offsets and open transactions survive in its logs.
+     */
+    void restart() {
+        server.shutdown();
+        server.awaitShutdown();
+        server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
     }
 
     @Override

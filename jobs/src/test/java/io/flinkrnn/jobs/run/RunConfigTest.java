@@ -133,6 +133,11 @@ class RunConfigTest {
                         "flink-rnn.window is set but flink-rnn.mode is 'stateful': a window length needs window mode");
         assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.output-topic", "events")))
                 .hasMessageContaining("the job would read its own output");
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.control-topic", "events")))
+                .hasMessage("flink-rnn.kafka.control-topic and flink-rnn.kafka.topic are both 'events':"
+                        + " controls need a topic of their own");
+        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.partition-idle-timeout", "0 s")))
+                .hasMessage("flink-rnn.kafka.partition-idle-timeout must be positive, got PT0S");
         assertThatThrownBy(() -> RunConfig.of(with("execution.checkpointing.interval", "0 s")))
                 .hasMessageContaining("exactly-once Kafka output is committed on checkpoints");
         assertThatThrownBy(() -> RunConfig.of(with("execution.checkpointing.mode", "AT_LEAST_ONCE")))

@@ -6,8 +6,10 @@ import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnSettings;
 import io.flinkrnn.operators.state.KeyState;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -17,6 +19,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * place, and at the end each state is written back once, however many events its key had (Flink
  * table-runtime's mini-batch: on RocksDB a read and a write are the cost of an event). Rows that
  * produce an output are emitted as their round finishes.
+ *
+ * <p>Whether an event may step its key is decided here, at the moment it would be served, against
+ * the key's state as the earlier events of the same bundle left it: a key may have several pending
+ * events, and a resend sitting behind its original in one bundle must see the original as served.
+ * A key none of whose events was served is not written back, so a refused event changes no state
+ * (not even a TTL's last-write time).
  */
 public final class InferenceBundleFunction {
 
@@ -29,6 +37,12 @@ public final class InferenceBundleFunction {
 
         /** The state an event at {@code nextTimestamp} must see: fresh after a reset, a session gap or TTL. */
         KeyState live(KeyState stored, long nextTimestamp);
+
+        /**
+         * Whether {@code event} may step {@code live}, the state it would continue; an event refused
+         * (e.g. one whose ts is not after the key's last) has been sent aside with its reason.
+         */
+        boolean admit(RnnEvent event, KeyState live);
     }
 
     private final RnnSettings settings;
@@ -38,6 +52,8 @@ public final class InferenceBundleFunction {
     private final BundleMetrics metrics;
 
     private final Map<String, KeyState> bundleStates = new HashMap<>();
+    private final Set<String> servedKeys = new HashSet<>();
+    private RnnEvent[] rowEvents = new RnnEvent[0];
     private KeyState[] rowStates = new KeyState[0];
     private float[][] inputs = new float[0][];
     private float[][] stateRows = new float[0][];
@@ -67,27 +83,39 @@ public final class InferenceBundleFunction {
             step(bundle.nextRound(), out);
         }
         for (Map.Entry<String, KeyState> e : bundleStates.entrySet()) {
-            states.write(e.getKey(), e.getValue());
+            if (servedKeys.contains(e.getKey())) {
+                states.write(e.getKey(), e.getValue());
+            }
         }
         bundleStates.clear();
+        servedKeys.clear();
     }
 
     private void step(List<RnnEvent> round, Output<StreamRecord<Prediction>> out) throws Exception {
-        int rows = round.size();
-        ensureCapacity(rows);
-        for (int i = 0; i < rows; i++) {
-            RnnEvent event = round.get(i);
+        ensureCapacity(round.size());
+        int rows = 0;
+        for (RnnEvent event : round) {
             KeyState stored = bundleStates.get(event.key());
-            rowStates[i] = states.live(stored, event.timestamp());
+            KeyState live = states.live(stored, event.timestamp());
+            if (!states.admit(event, live)) {
+                continue;
+            }
             if (stored == null) {
                 metrics.keysCreated.inc();
             }
-            if (rowStates[i] != stored) {
+            if (live != stored) {
                 // A fresh state (new key, reset, session gap): the key's later rounds continue it.
-                bundleStates.put(event.key(), rowStates[i]);
+                bundleStates.put(event.key(), live);
             }
-            inputs[i] = event.features();
-            stateRows[i] = rowStates[i].values;
+            servedKeys.add(event.key());
+            rowEvents[rows] = event;
+            rowStates[rows] = live;
+            inputs[rows] = event.features();
+            stateRows[rows] = live.values;
+            rows++;
+        }
+        if (rows == 0) {
+            return;
         }
         long start = System.nanoTime();
         model.step(rows, inputs, stateRows, outputs, emitted);
@@ -95,7 +123,7 @@ public final class InferenceBundleFunction {
         metrics.stepRows.update(rows);
         long now = System.currentTimeMillis();
         for (int i = 0; i < rows; i++) {
-            RnnEvent event = round.get(i);
+            RnnEvent event = rowEvents[i];
             KeyState state = rowStates[i];
             state.lastTimestamp = event.timestamp();
             if (emitted[i]) {
@@ -106,6 +134,7 @@ public final class InferenceBundleFunction {
                         event.key(), event.timestamp(), outputs[i].clone(), version, exported, event.sourceTimestamp());
                 out.collect(new StreamRecord<>(p, event.timestamp()));
             }
+            rowEvents[i] = null;
             rowStates[i] = null;
             inputs[i] = null;
         }
@@ -116,6 +145,7 @@ public final class InferenceBundleFunction {
             return;
         }
         int n = Math.max(rows, rowStates.length * 2);
+        rowEvents = new RnnEvent[n];
         rowStates = new KeyState[n];
         inputs = new float[n][];
         stateRows = new float[n][];
