@@ -34,6 +34,13 @@ done
   echo
   echo '![kernel GFLOP/s](bench/results/kernel.png)'
   echo
+  if [ -f "$OUT/kernel-previous.txt" ]; then
+    # kernel-previous.txt: the kernel bench of an earlier build on the same host, to show what a change cost.
+    echo "### The same table from the build before the same-bits activations (commit a6ca4c4), same host and session"
+    echo
+    cat "$OUT/kernel-previous.txt"
+    echo
+  fi
   echo "## The whole job (\`job $QUICK\`)"
   echo
   cat "$OUT/job.txt"
