@@ -103,8 +103,10 @@ class KafkaExactlyOnceFaultsTest {
 
     @Test
     void fiveSeededFailuresChangeNoCommittedRecord(@InjectClusterClient RestClusterClient<?> rest) throws Exception {
-        // -Dflinkrnn.faults.seed=N replays a run.
-        long seed = Long.getLong("flinkrnn.faults.seed", new Random().nextLong());
+        // mvn verify draws the same failure points every build, so its verdict never depends on the
+        // draw; -Dflinkrnn.faults.seed=N runs (or replays) another draw, =random a fresh one.
+        String seedProperty = System.getProperty("flinkrnn.faults.seed", "2500545686146172856");
+        long seed = seedProperty.equals("random") ? new Random().nextLong() : Long.parseLong(seedProperty);
         System.out.println(
                 "KafkaExactlyOnceFaultsTest seed=" + seed + " (replay: -Dflinkrnn.faults.seed=" + seed + ")");
         Random random = new Random(seed);
