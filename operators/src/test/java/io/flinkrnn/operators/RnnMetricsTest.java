@@ -45,12 +45,20 @@ class RnnMetricsTest {
 
     @Test
     void reportsEventsOutputsKeysStateSizeLatencyAndTheServingVersion() throws Exception {
-        // Epoch-millisecond timestamps a minute in the past: the latency histogram is then meaningful.
+        // Latency counts from the source record's timestamp (a Kafka record's, epoch ms) where an event
+        // has one, else from its ts: half the keys carry step numbers as ts and a source timestamp a
+        // minute in the past, the others epoch-millisecond ts a minute in the past and no source.
         long base = System.currentTimeMillis() - Duration.ofMinutes(1).toMillis();
         List<RnnEvent> events = new ArrayList<>();
         for (RnnEvent e : events(LSTM_SEQ.eventRows())) {
-            events.add(new RnnEvent(e.key(), base + e.timestamp(), e.features()));
+            events.add(
+                    Math.floorMod(e.key().hashCode(), 2) == 0
+                            ? new RnnEvent(e.key(), e.timestamp(), e.features(), base + e.timestamp())
+                            : new RnnEvent(e.key(), base + e.timestamp(), e.features()));
         }
+        assertThat(events.stream().map(e -> e.sourceTimestamp() == RnnEvent.NO_SOURCE_TIMESTAMP))
+                .as("keys of both kinds")
+                .contains(true, false);
         events.add(new RnnEvent("too-few-features", base, new float[0]));
         long keys = events.stream().map(RnnEvent::key).distinct().count() - 1;
 
@@ -79,7 +87,7 @@ class RnnMetricsTest {
         assertThat(sum(job, "keysCreated", Counter.class, Counter::getCount)).isEqualTo(keys);
         assertThat(sum(job, "eventsPerSecond", Meter.class, Meter::getCount)).isEqualTo(events.size());
 
-        // The serializer's 24-byte header and the state's float32 values (README "How it works").
+        // The serializer's 16-byte header and the state's float32 values (README "How it works").
         int stateFloats = ModelLoader.load(source, RnnSettings.from(source, new Configuration()))
                 .model()
                 .newState()

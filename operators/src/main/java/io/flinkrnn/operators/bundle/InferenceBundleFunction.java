@@ -128,7 +128,11 @@ public final class InferenceBundleFunction {
             state.lastTimestamp = event.timestamp();
             if (emitted[i]) {
                 metrics.outputs.inc();
-                metrics.latencyMillis.update(now - event.timestamp());
+                // A Kafka record's timestamp is epoch ms whatever unit the event's ts is in.
+                long since = event.sourceTimestamp() != RnnEvent.NO_SOURCE_TIMESTAMP
+                        ? event.sourceTimestamp()
+                        : event.timestamp();
+                metrics.latencyMillis.update(now - since);
                 float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;
                 Prediction p = new Prediction(
                         event.key(), event.timestamp(), outputs[i].clone(), version, exported, event.sourceTimestamp());
