@@ -8,7 +8,6 @@ import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.RnnEvent;
 import java.io.BufferedWriter;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code flink-rnn state bootstrap}: job A serves history and live events; job B starts from a
@@ -47,15 +45,10 @@ class StateBootstrapTest {
     private StringWriter err;
 
     private int state(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        CommandLine cli = FlinkRnnCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 1];
-        all[0] = "state";
-        System.arraycopy(args, 0, all, 1, args.length);
-        return cli.execute(all);
+        CliRun run = CliRun.of("state", args);
+        out = run.out();
+        err = run.err();
+        return run.exit();
     }
 
     /** Fixture rows {@code [from, to)} as events of {@link #COPIES} copies of each key. */

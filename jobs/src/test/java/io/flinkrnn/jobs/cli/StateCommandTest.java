@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code flink-rnn state} as a user runs it, on the savepoints the operators module commits
@@ -45,15 +43,10 @@ class StateCommandTest {
     private StringWriter err;
 
     private int state(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        CommandLine cli = FlinkRnnCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 1];
-        all[0] = "state";
-        System.arraycopy(args, 0, all, 1, args.length);
-        return cli.execute(all);
+        CliRun run = CliRun.of("state", args);
+        out = run.out();
+        err = run.err();
+        return run.exit();
     }
 
     static String savepoint(int layout, String backend) {

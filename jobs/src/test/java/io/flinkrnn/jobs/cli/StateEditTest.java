@@ -7,7 +7,6 @@ import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.RnnEvent;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code flink-rnn state edit} on the committed savepoints, then the edited savepoint restored in a
@@ -51,15 +49,10 @@ class StateEditTest {
     private StringWriter err;
 
     private int state(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        CommandLine cli = FlinkRnnCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 1];
-        all[0] = "state";
-        System.arraycopy(args, 0, all, 1, args.length);
-        return cli.execute(all);
+        CliRun run = CliRun.of("state", args);
+        out = run.out();
+        err = run.err();
+        return run.exit();
     }
 
     private static int cut() {
