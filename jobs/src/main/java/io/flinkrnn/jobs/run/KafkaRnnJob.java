@@ -10,9 +10,11 @@ import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnSettings;
 import java.util.Properties;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -63,18 +65,24 @@ public final class KafkaRnnJob {
      * anything is submitted.
      */
     public static void build(StreamExecutionEnvironment env, RunConfig config) {
-        build(env, config, UnaryOperator.identity());
+        build(env, config, Taps.NONE);
     }
 
     /**
-     * {@link #build(StreamExecutionEnvironment, RunConfig)} with {@code predictionsTap} between the
-     * inference operator and the predictions sink. Package-private on purpose: only the tests of
-     * this package pass anything but the identity (the seeded fault-injection harness chains a
-     * test-only operator there, inside the inference operator's task), and no setting or flag
-     * leads to it.
+     * Where the tests of this package reach into the job: {@code predictions} is applied to the
+     * stream between the inference operator and the predictions sink, {@code predictionsSink} to that
+     * sink. The seeded fault-injection harness chains a test-only operator into the first and wraps
+     * the sink's committer with the second; production code only ever passes {@link #NONE}, and no
+     * setting or flag leads anywhere else.
      */
-    static void build(
-            StreamExecutionEnvironment env, RunConfig config, UnaryOperator<DataStream<Prediction>> predictionsTap) {
+    record Taps(
+            UnaryOperator<DataStream<Prediction>> predictions,
+            Function<KafkaSink<Prediction>, Sink<Prediction>> predictionsSink) {
+        static final Taps NONE = new Taps(UnaryOperator.identity(), sink -> sink);
+    }
+
+    /** {@link #build(StreamExecutionEnvironment, RunConfig)} with {@code taps}; package-private on purpose. */
+    static void build(StreamExecutionEnvironment env, RunConfig config, Taps taps) {
         ModelSource model = config.model();
         Configuration flink = config.flink();
         RnnSettings settings = RnnInference.forModel(model).configure(flink).settings();
@@ -100,19 +108,21 @@ public final class KafkaRnnJob {
 
         DeadLetterRecords deadLetters =
                 new DeadLetterRecords(config.get(RunOptions.DEAD_LETTER_TOPIC), config.outputTimestamp());
-        predictionsTap
+        taps.predictions()
                 .apply(result.predictions())
-                .sinkTo(KafkaSink.<Prediction>builder()
-                        .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
-                        .setKafkaProducerConfig(producerProperties(config))
-                        .setRecordSerializer(new PredictionRecords(
-                                config.get(RunOptions.OUTPUT_TOPIC),
-                                config.outputTimestamp(),
-                                deadLetters,
-                                config.maxRequestSize()))
-                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                        .setTransactionalIdPrefix(config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-predictions")
-                        .build())
+                .sinkTo(taps.predictionsSink()
+                        .apply(KafkaSink.<Prediction>builder()
+                                .setBootstrapServers(config.get(RunOptions.BOOTSTRAP_SERVERS))
+                                .setKafkaProducerConfig(producerProperties(config))
+                                .setRecordSerializer(new PredictionRecords(
+                                        config.get(RunOptions.OUTPUT_TOPIC),
+                                        config.outputTimestamp(),
+                                        deadLetters,
+                                        config.maxRequestSize()))
+                                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                                .setTransactionalIdPrefix(
+                                        config.get(RunOptions.TRANSACTIONAL_ID_PREFIX) + "-predictions")
+                                .build()))
                 .uid("kafka-predictions")
                 .name("kafka: " + config.get(RunOptions.OUTPUT_TOPIC));
 

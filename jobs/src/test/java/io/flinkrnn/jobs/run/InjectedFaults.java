@@ -12,10 +12,12 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Test-only fault injection into a running Kafka job. {@link #tap} chains {@link Injector} between
- * the inference operator and the predictions sink ({@code KafkaRnnJob.build}'s package-private
- * tap, which no production path reaches), so it runs in the inference operator's task and thread:
- * an exception it throws while a prediction passes is thrown from inside the bundle being served.
+ * Test-only fault injection into a running Kafka job, through {@code KafkaRnnJob.build}'s
+ * package-private {@link KafkaRnnJob.Taps}, which no production path reaches. {@link #TAPS} chains
+ * {@link Injector} between the inference operator and the predictions sink, so it runs in the
+ * inference operator's task and thread: an exception it throws while a prediction passes is thrown
+ * from inside the bundle being served. It also wraps the predictions sink in a {@link
+ * CommitFaultSink}, whose committer fails where a completed checkpoint's transaction waits.
  * The MiniCluster runs in the test's JVM, so the test arms one fault at a time through these
  * statics and the first subtask that meets it fires it, once.
  */
@@ -29,6 +31,11 @@ final class InjectedFaults {
         IN_SNAPSHOT_STATE,
         /** A crash once a checkpoint completed, before every sink's transaction of it is committed. */
         IN_NOTIFY_CHECKPOINT_COMPLETE,
+        /**
+         * A crash in the predictions sink's committer once a checkpoint completed, before it commits
+         * that checkpoint's Kafka transactions ({@link CommitFaultSink}).
+         */
+        BEFORE_TRANSACTION_COMMIT,
         /** A Kafka broker restart while the job runs, well within the transaction timeout. */
         BROKER_RESTART
     }
@@ -46,11 +53,26 @@ final class InjectedFaults {
 
     private InjectedFaults() {}
 
+    /** The injector behind the inference operator, and the committer that can fail before its commit. */
+    static final KafkaRnnJob.Taps TAPS = new KafkaRnnJob.Taps(InjectedFaults::tap, CommitFaultSink::new);
+
     /** Chained to the inference operator (Flink's default, ChainingStrategy.ALWAYS): same task, same thread. */
-    static DataStream<Prediction> tap(DataStream<Prediction> predictions) {
+    private static DataStream<Prediction> tap(DataStream<Prediction> predictions) {
         return predictions
                 .transform("injected-faults", predictions.getType(), new Injector())
                 .uid("injected-faults");
+    }
+
+    /**
+     * The seed of a fault test's draw, printed: {@code fixed} unless {@code -Dflinkrnn.faults.seed=N}
+     * replays another draw or {@code =random} asks for a fresh one. mvn verify draws the same failure
+     * points every build, so its verdict never depends on the draw.
+     */
+    static long seed(String test, long fixed) {
+        String property = System.getProperty("flinkrnn.faults.seed", String.valueOf(fixed));
+        long seed = property.equals("random") ? new java.util.Random().nextLong() : Long.parseLong(property);
+        System.out.println(test + " seed=" + seed + " (replay: -Dflinkrnn.faults.seed=" + seed + ")");
+        return seed;
     }
 
     /** Arms {@code kind} to fire after {@code afterPredictions} more predictions, at its next chance. */
@@ -85,6 +107,11 @@ final class InjectedFaults {
         PREDICTIONS.set(0);
         RESTORED_SUBTASKS.set(0);
         checkpointedSinceStart = false;
+    }
+
+    /** Called by {@link CommitFaultSink}'s committer before it commits {@code transactions}. */
+    static void beforeCommit(int transactions) {
+        fireIf(Kind.BEFORE_TRANSACTION_COMMIT, "before committing " + transactions + " transactions");
     }
 
     private static void fireIf(Kind kind, String where) {

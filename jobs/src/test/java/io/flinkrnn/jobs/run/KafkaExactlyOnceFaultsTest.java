@@ -103,12 +103,7 @@ class KafkaExactlyOnceFaultsTest {
 
     @Test
     void fiveSeededFailuresChangeNoCommittedRecord(@InjectClusterClient RestClusterClient<?> rest) throws Exception {
-        // mvn verify draws the same failure points every build, so its verdict never depends on the
-        // draw; -Dflinkrnn.faults.seed=N runs (or replays) another draw, =random a fresh one.
-        String seedProperty = System.getProperty("flinkrnn.faults.seed", "2500545686146172856");
-        long seed = seedProperty.equals("random") ? new Random().nextLong() : Long.parseLong(seedProperty);
-        System.out.println(
-                "KafkaExactlyOnceFaultsTest seed=" + seed + " (replay: -Dflinkrnn.faults.seed=" + seed + ")");
+        long seed = InjectedFaults.seed("KafkaExactlyOnceFaultsTest", 2500545686146172856L);
         Random random = new Random(seed);
         List<Kind> plan = plan(random);
         System.out.println("KafkaExactlyOnceFaultsTest faults=" + plan);
@@ -170,18 +165,21 @@ class KafkaExactlyOnceFaultsTest {
                 withoutFaults.get(clean.predictions),
                 expectedRows(),
                 FIXTURE.file("keras").orElseThrow().getFileName().toString());
-        assertThat(byKey(withFaults.get(faulty.predictions)))
+        assertThat(KafkaTopics.byKey(withFaults.get(faulty.predictions)))
                 .as("predictions per key, record for record (seed %s)", seed)
-                .isEqualTo(byKey(withoutFaults.get(clean.predictions)));
-        assertThat(sorted(withFaults.get(faulty.deadLetters)))
+                .isEqualTo(KafkaTopics.byKey(withoutFaults.get(clean.predictions)));
+        assertThat(KafkaTopics.sorted(withFaults.get(faulty.deadLetters)))
                 .as("dead letters, record for record (seed %s)", seed)
-                .isEqualTo(sorted(withoutFaults.get(clean.deadLetters)));
+                .isEqualTo(KafkaTopics.sorted(withoutFaults.get(clean.deadLetters)));
     }
 
-    /** Five failures, each kind at least once, in an order drawn from the seed. */
+    /** {@link #FAULTS} failures, each kind at least once (more drawn if there is room), in an order drawn from the seed. */
     private static List<Kind> plan(Random random) {
         List<Kind> plan = new ArrayList<>(List.of(Kind.values()));
-        plan.add(Kind.values()[random.nextInt(Kind.values().length)]);
+        assertThat(plan).as("failure kinds that fit in %d failures", FAULTS).hasSizeLessThanOrEqualTo(FAULTS);
+        while (plan.size() < FAULTS) {
+            plan.add(Kind.values()[random.nextInt(Kind.values().length)]);
+        }
         Collections.shuffle(plan, random);
         return plan;
     }
@@ -238,7 +236,7 @@ class KafkaExactlyOnceFaultsTest {
     private static JobClient submit(Map<String, String> settings, boolean faults) throws Exception {
         RunConfig config = RunConfig.of(settings);
         StreamExecutionEnvironment env = KafkaRnnJob.environment(config);
-        KafkaRnnJob.build(env, config, faults ? InjectedFaults::tap : p -> p);
+        KafkaRnnJob.build(env, config, faults ? InjectedFaults.TAPS : KafkaRnnJob.Taps.NONE);
         JobClient job = env.executeAsync(faults ? "flink-rnn with faults" : "flink-rnn without faults");
         KafkaJobs.awaitStatus(job, "running", s -> s == org.apache.flink.api.common.JobStatus.RUNNING);
         return job;
@@ -332,17 +330,6 @@ class KafkaExactlyOnceFaultsTest {
                 producer.send(new ProducerRecord<>(EVENTS, recordKey, value));
             }
         }
-    }
-
-    private static Map<String, List<String>> byKey(List<JsonNode> predictions) {
-        Map<String, List<String>> byKey = new HashMap<>();
-        predictions.forEach(p -> byKey.computeIfAbsent(p.get("key").asText(), k -> new ArrayList<>())
-                .add(p.toString()));
-        return byKey;
-    }
-
-    private static List<String> sorted(List<JsonNode> records) {
-        return records.stream().map(JsonNode::toString).sorted().toList();
     }
 
     /** The job's {@code numRestarts} metric, from the cluster's REST API. */

@@ -45,6 +45,22 @@ final class KafkaTopics {
                 .containsOnly(version);
     }
 
+    /**
+     * A key's records, each as its JSON text (so floats compare bit for bit), in the order read: two
+     * runs committed the same predictions when these maps are equal.
+     */
+    static Map<String, List<String>> byKey(List<JsonNode> records) {
+        Map<String, List<String>> byKey = new java.util.HashMap<>();
+        records.forEach(r -> byKey.computeIfAbsent(r.get("key").asText(), k -> new ArrayList<>())
+                .add(r.toString()));
+        return byKey;
+    }
+
+    /** The records as JSON text, sorted: for topics whose records have no order across keys (dead letters). */
+    static List<String> sorted(List<JsonNode> records) {
+        return records.stream().map(JsonNode::toString).sorted().toList();
+    }
+
     private static CsvRow asRow(JsonNode prediction) {
         JsonNode y = prediction.get("y");
         float[] values = new float[y.size()];
