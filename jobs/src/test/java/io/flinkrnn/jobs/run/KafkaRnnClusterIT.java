@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +33,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
@@ -41,25 +43,47 @@ import org.junit.jupiter.api.Test;
  * flink-rnn-job.jar on a real standalone Flink 2.2.1 session cluster: one JobManager and two
  * TaskManagers, each its own JVM on 127.0.0.1, RocksDB state and checkpoints on local disk, a real
  * KRaft Kafka broker, and Flink's own CLI to submit and stop. While events for many keys stream in,
- * one TaskManager is killed with {@code kill -9} and a new one started: the job must recover from
- * its last checkpoint. Later it is stopped with a savepoint and resubmitted from it at another
- * parallelism. The read_committed predictions must be exactly what Keras computed: every event's
- * output once, in order per key, no duplicates, no gaps. At the end the TaskManagers' Prometheus
- * endpoints must show the operator's metrics of the resumed job with the values it served.
+ * a TaskManager is killed with {@code kill -9} {@link #KILLS} times, at points and on TaskManagers
+ * drawn from a printed seed ({@code -Dflinkrnn.faults.seed}, as in KafkaExactlyOnceFaultsTest),
+ * and a new one started each time: the job must restart once per kill, each time from a
+ * checkpoint. Later it is stopped with a savepoint and resubmitted from it at another parallelism.
+ * The read_committed predictions must be exactly what Keras computed (every event's output once, in
+ * order per key, no duplicates, no gaps), and both output topics must equal, record for record,
+ * those of a failure-free run of the same events topic on the same cluster. At the end the
+ * TaskManagers' Prometheus endpoints must show the operator's metrics of the resumed job with the
+ * values it served.
  *
- * <p>The keys: every key of the fixture {@code keras3_stacked_long} (LSTM→GRU→Dense, one key with
- * 1,200 steps) is streamed {@link #REPLICAS} times under different names. A key is a batch row of a
- * stateful Keras RNN (docs/SEMANTICS.md section 1), so every copy must get its original's Keras outputs.
+ * <p>The keys: the keys of the fixture {@code keras3_stacked_long} (LSTM→GRU→Dense, one key with
+ * 1,200 steps) are streamed under many names ({@link #copies}), in every key group. A key is a
+ * batch row of a stateful Keras RNN (docs/SEMANTICS.md section 1), so every copy must get its
+ * original's Keras outputs.
  */
 @Tag("cluster")
 class KafkaRnnClusterIT {
 
     private static final Fixture FIXTURE = Fixture.named("keras3_stacked_long");
-    private static final int REPLICAS = 32;
+    /** Copies of the fixture's long key (1,200 steps), all starting at step 0. */
+    private static final int LONG_COPIES = 16;
+    /** Copies of each short key (45 steps at most), copy r starting {@code r * SPREAD} steps in. */
+    private static final int SHORT_COPIES = 256;
+
+    private static final int SPREAD = 4;
+    /** A fixture key with more events than this is the long key. */
+    private static final int SHORT = 100;
+
+    private static final int MAX_PARALLELISM = 128;
+    private static final int KILLS = 2;
     private static final int STEPS_PER_SECOND = 25;
     private static final String EVENTS = "events";
+    /** The topics of the run with TaskManager kills, and of the failure-free run it must equal. */
+    private static final String FAULTY = "";
+
+    private static final String CLEAN = "clean-";
     private static final String PREDICTIONS = "predictions";
     private static final String DEAD_LETTERS = "dead-letters";
+    /** The job's restarts, from the REST API's job metrics. */
+    private static final String RESTARTS = "/jobs/%s/metrics?get=numRestarts";
+
     private static final List<String> MALFORMED = List.of(
             "{\"key\": \"long-0/00\", \"ts\": 3, \"x\": [0.1, 0.2",
             "{\"key\": \"k1/01\", \"ts\": 7, \"x\": [0.5, 0.5]}",
@@ -67,7 +91,8 @@ class KafkaRnnClusterIT {
             "{\"ts\": 11, \"x\": [1, 2, 3, 4]}");
 
     @Test
-    void survivesAKilledTaskManagerAndRescalesFromASavepointWithKerasOutputsExactlyOnce() throws Exception {
+    void survivesKilledTaskManagersAndRescalesFromASavepointWithKerasOutputsExactlyOnce() throws Exception {
+        Random random = new Random(InjectedFaults.seed("KafkaRnnClusterIT", 7_271_029_153_046_113_939L));
         Path root = Path.of(System.getProperty("flinkrnn.root", ".."))
                 .toAbsolutePath()
                 .normalize();
@@ -92,20 +117,21 @@ class KafkaRnnClusterIT {
                         StandaloneCluster.startJobManager(work.resolve("flink"), classpath, clusterSettings());
                 KafkaBroker kafka = startTaskManagersAndKafka(cluster, work)) {
             kafka.createTopic(EVENTS, 4);
-            kafka.createTopic(PREDICTIONS, 4);
-            kafka.createTopic(DEAD_LETTERS, 1);
+            for (String run : List.of(FAULTY, CLEAN)) {
+                kafka.createTopic(run + PREDICTIONS, 4);
+                kafka.createTopic(run + DEAD_LETTERS, 1);
+            }
             cluster.awaitTaskManagers(2, 4, Duration.ofSeconds(90));
             log(t0, "cluster up: 1 JobManager, 2 TaskManagers x 2 slots; Kafka broker up");
 
-            Path runYaml = writeRunConfig(work, kafka.bootstrapServers());
-            Path checkpoints = work.resolve("checkpoints");
+            Path runYaml = writeRunConfig(work, kafka.bootstrapServers(), FAULTY);
             CountDownLatch resumeProducer = new CountDownLatch(1);
             AtomicInteger produced = new AtomicInteger();
             int holdAt = steps.size() * 9 / 10;
             CompletableFuture<Void> producer = null;
+            Map<String, List<JsonNode>> faulty;
 
-            try (KafkaTopics.Reader reader =
-                    new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(PREDICTIONS, 4, DEAD_LETTERS, 1))) {
+            try (KafkaTopics.Reader reader = reader(kafka, FAULTY)) {
                 // 1. Submit at parallelism 4: both TaskManagers' slots are used.
                 String first = cluster.submit(jobJar.toString(), "--config", runYaml.toString(), "--parallelism", "4");
                 cluster.awaitAllTasksRunning(first, Duration.ofSeconds(90));
@@ -113,56 +139,77 @@ class KafkaRnnClusterIT {
                 producer = CompletableFuture.runAsync(
                         () -> produce(kafka.bootstrapServers(), steps, holdAt, resumeProducer, produced));
 
-                // 2. kill -9 one TaskManager mid-stream, start a new one.
-                int beforeKill = reader.awaitAtLeast(PREDICTIONS, expected.size() / 5, Duration.ofSeconds(120))
-                        .size();
-                int completedBeforeKill = cluster.rest("/jobs/" + first + "/checkpoints")
-                        .path("counts")
-                        .path("completed")
-                        .asInt();
-                assertThat(beforeKill).as("outputs committed before the kill").isLessThan(expected.size());
-                assertThat(completedBeforeKill)
-                        .as("checkpoints before the kill")
-                        .isPositive();
-                long killedAt = System.nanoTime();
-                cluster.kill9("taskmanager-1");
-                int producedAtKill = produced.get();
-                log(
-                        t0,
-                        "kill -9 taskmanager-1 after " + beforeKill + " committed outputs, " + producedAtKill + " of "
-                                + totalRecords + " events produced, " + completedBeforeKill + " checkpoints");
-                assertThat(producedAtKill)
-                        .as("events still to come at the kill")
-                        .isLessThan(totalRecords);
-                cluster.startTaskManager("taskmanager-3");
+                // 2. kill -9 a TaskManager at seeded points mid-stream, each time starting a new one.
+                List<String> live = new ArrayList<>(List.of("taskmanager-1", "taskmanager-2"));
+                long restoredId = 0;
+                for (int kill = 1; kill <= KILLS; kill++) {
+                    int killAt = (int) (expected.size() * (0.1 + 0.25 * (kill - 1) + 0.15 * random.nextDouble()));
+                    String victim = live.remove(random.nextInt(live.size()));
+                    awaitCheckpointAfter(cluster, first, restoredId);
+                    reader.awaitAtLeast(FAULTY + PREDICTIONS, killAt, Duration.ofSeconds(120));
+                    int outputsAtKill = reader.records(FAULTY + PREDICTIONS).size();
+                    long killedAt = System.nanoTime();
+                    cluster.kill9(victim);
+                    int producedAtKill = produced.get();
+                    log(
+                            t0,
+                            "kill " + kill + ": kill -9 " + victim + " after " + outputsAtKill
+                                    + " committed outputs (drawn: " + killAt + "), " + producedAtKill + " of "
+                                    + totalRecords + " events produced");
+                    assertThat(outputsAtKill)
+                            .as("outputs committed before kill %d", kill)
+                            .isLessThan(expected.size());
+                    assertThat(producedAtKill)
+                            .as("events still to come at kill %d", kill)
+                            .isLessThan(totalRecords);
+                    String replacement = "taskmanager-" + (2 + kill);
+                    cluster.startTaskManager(replacement);
+                    live.add(replacement);
 
-                JsonNode restored = cluster.await(
-                                "job " + first + " restored from a checkpoint",
-                                "/jobs/" + first + "/checkpoints",
-                                c -> c.path("latest").path("restored").has("id"),
-                                Duration.ofSeconds(180))
-                        .path("latest")
-                        .path("restored");
-                assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
-                cluster.awaitAllTasksRunning(first, Duration.ofSeconds(180));
-                cluster.awaitTaskManagers(2, 4, Duration.ofSeconds(30));
-                log(
-                        t0,
-                        String.format(
-                                "recovered from checkpoint %d in %.1f s, all tasks running on the new TaskManager",
-                                restored.path("id").asLong(), (System.nanoTime() - killedAt) / 1e9));
+                    int restores = kill;
+                    JsonNode restored = cluster.await(
+                                    "job " + first + " restored from a checkpoint " + restores + " times",
+                                    "/jobs/" + first + "/checkpoints",
+                                    c -> c.path("counts").path("restored").asInt() == restores
+                                            && c.path("latest").path("restored").has("id"),
+                                    Duration.ofSeconds(180))
+                            .path("latest")
+                            .path("restored");
+                    assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
+                    restoredId = restored.path("id").asLong();
+                    cluster.awaitAllTasksRunning(first, Duration.ofSeconds(180));
+                    cluster.awaitTaskManagers(2, 4, Duration.ofSeconds(30));
+                    log(
+                            t0,
+                            String.format(
+                                    "recovered from checkpoint %d in %.1f s, all tasks running on %s",
+                                    restoredId, (System.nanoTime() - killedAt) / 1e9, live));
+                }
+                // One restart per kill, none silent, each from a checkpoint (the REST statistics).
+                cluster.await(
+                        KILLS + " restarts of " + first,
+                        RESTARTS.formatted(first),
+                        m -> m.path(0).path("value").asInt() >= KILLS,
+                        Duration.ofSeconds(30));
 
                 // 3. Stop with a savepoint mid-stream, resubmit from it at parallelism 2.
-                long restoredId = restored.path("id").asLong();
-                cluster.await(
-                        "a checkpoint of " + first + " after the restore",
-                        "/jobs/" + first + "/checkpoints",
-                        c -> c.path("latest").path("completed").path("id").asLong() > restoredId,
-                        Duration.ofSeconds(60));
-                reader.awaitAtLeast(PREDICTIONS, expected.size() / 2, Duration.ofSeconds(120));
+                awaitCheckpointAfter(cluster, first, restoredId);
+                reader.awaitAtLeast(FAULTY + PREDICTIONS, expected.size() * 2 / 3, Duration.ofSeconds(120));
+                assertThat(cluster.rest(RESTARTS.formatted(first))
+                                .path(0)
+                                .path("value")
+                                .asInt())
+                        .as("restarts: one per TaskManager killed")
+                        .isEqualTo(KILLS);
+                assertThat(cluster.rest("/jobs/" + first + "/checkpoints")
+                                .path("counts")
+                                .path("restored")
+                                .asInt())
+                        .as("restores from a checkpoint: one per restart")
+                        .isEqualTo(KILLS);
                 String savepoint = cluster.stopWithSavepoint(first, work.resolve("savepoints"));
                 reader.drain(Duration.ofMillis(300));
-                int atSavepoint = reader.records(PREDICTIONS).size();
+                int atSavepoint = reader.records(FAULTY + PREDICTIONS).size();
                 log(
                         t0,
                         "stopped " + first + " with savepoint " + savepoint + " after " + atSavepoint
@@ -193,36 +240,85 @@ class KafkaRnnClusterIT {
                 resumeProducer.countDown();
 
                 // 4. Everything arrives, exactly once.
-                reader.awaitAtLeast(PREDICTIONS, expected.size(), Duration.ofSeconds(180));
-                reader.awaitAtLeast(DEAD_LETTERS, MALFORMED.size(), Duration.ofSeconds(30));
-                producer.get(30, TimeUnit.SECONDS);
-                // A duplicate would be committed by one of the next checkpoints.
-                cluster.awaitCompletedCheckpoints(
-                        second,
-                        cluster.rest("/jobs/" + second + "/checkpoints")
-                                        .path("counts")
-                                        .path("completed")
-                                        .asInt()
-                                + 2,
-                        Duration.ofSeconds(60));
-                reader.drain(Duration.ofMillis(500));
-                assertOperatorMetrics(cluster, second);
+                producer.get(120, TimeUnit.SECONDS);
+                faulty = readToTheEnd(cluster, second, reader, FAULTY, expected.size());
+                assertOperatorMetrics(cluster, second, live);
                 cluster.cancel(second);
                 log(
                         t0,
-                        "all outputs committed; " + reader.records(PREDICTIONS).size() + " predictions, "
-                                + reader.records(DEAD_LETTERS).size() + " dead letters");
-
-                KafkaTopics.assertPredictionsMatch(reader.records(PREDICTIONS), expected, "stacked-long-v1");
-                assertDeadLetters(reader.records(DEAD_LETTERS));
+                        "all outputs committed; " + faulty.get(PREDICTIONS).size() + " predictions, "
+                                + faulty.get(DEAD_LETTERS).size() + " dead letters");
             } finally {
                 resumeProducer.countDown();
                 if (producer != null) {
                     producer.cancel(true);
                 }
             }
+
+            // 5. A failure-free run of the same events topic, for the record-for-record comparison.
+            String reference = cluster.submit(
+                    jobJar.toString(),
+                    "--config",
+                    writeRunConfig(work, kafka.bootstrapServers(), CLEAN).toString(),
+                    "--parallelism",
+                    "4");
+            Map<String, List<JsonNode>> clean;
+            try (KafkaTopics.Reader reader = reader(kafka, CLEAN)) {
+                cluster.awaitAllTasksRunning(reference, Duration.ofSeconds(90));
+                clean = readToTheEnd(cluster, reference, reader, CLEAN, expected.size());
+                cluster.cancel(reference);
+            }
+            log(
+                    t0,
+                    "failure-free run " + reference + " committed "
+                            + clean.get(PREDICTIONS).size() + " predictions");
+
+            KafkaTopics.assertPredictionsMatch(faulty.get(PREDICTIONS), expected, "stacked-long-v1");
+            assertDeadLetters(faulty.get(DEAD_LETTERS));
+            assertThat(KafkaTopics.byKey(faulty.get(PREDICTIONS)))
+                    .as("predictions per key, record for record, as in the failure-free run")
+                    .isEqualTo(KafkaTopics.byKey(clean.get(PREDICTIONS)));
+            assertThat(KafkaTopics.sorted(faulty.get(DEAD_LETTERS)))
+                    .as("dead letters, record for record, as in the failure-free run")
+                    .isEqualTo(KafkaTopics.sorted(clean.get(DEAD_LETTERS)));
         }
         log(t0, "cluster stopped");
+    }
+
+    /** Waits until {@code jobId} completed a checkpoint after {@code checkpointId}: one to restart from. */
+    private static void awaitCheckpointAfter(StandaloneCluster cluster, String jobId, long checkpointId)
+            throws Exception {
+        cluster.await(
+                "a checkpoint of " + jobId + " after checkpoint " + checkpointId,
+                "/jobs/" + jobId + "/checkpoints",
+                c -> c.path("latest").path("completed").path("id").asLong() > checkpointId,
+                Duration.ofSeconds(60));
+    }
+
+    private static KafkaTopics.Reader reader(KafkaBroker kafka, String run) {
+        return new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(run + PREDICTIONS, 4, run + DEAD_LETTERS, 1));
+    }
+
+    /**
+     * Everything {@code run}'s job {@code jobId} committed, read to the end: at least the records
+     * expected, then two more checkpoints (a duplicate would be committed by one of them), then
+     * until quiet. Keyed by {@link #PREDICTIONS} and {@link #DEAD_LETTERS}.
+     */
+    private static Map<String, List<JsonNode>> readToTheEnd(
+            StandaloneCluster cluster, String jobId, KafkaTopics.Reader reader, String run, int predictions)
+            throws Exception {
+        reader.awaitAtLeast(run + PREDICTIONS, predictions, Duration.ofSeconds(180));
+        reader.awaitAtLeast(run + DEAD_LETTERS, MALFORMED.size(), Duration.ofSeconds(30));
+        cluster.awaitCompletedCheckpoints(
+                jobId,
+                cluster.rest("/jobs/" + jobId + "/checkpoints")
+                                .path("counts")
+                                .path("completed")
+                                .asInt()
+                        + 2,
+                Duration.ofSeconds(60));
+        reader.drain(Duration.ofMillis(500));
+        return Map.of(PREDICTIONS, reader.records(run + PREDICTIONS), DEAD_LETTERS, reader.records(run + DEAD_LETTERS));
     }
 
     private static KafkaBroker startTaskManagersAndKafka(StandaloneCluster cluster, Path work) throws Exception {
@@ -237,18 +333,23 @@ class KafkaRnnClusterIT {
         s.put("taskmanager.memory.process.size", "1280m");
         s.put("taskmanager.numberOfTaskSlots", "2");
         s.put("state.backend.type", "rocksdb");
-        // A TaskManager that stops answering is declared lost after two failed heartbeats.
-        s.put("heartbeat.interval", "2000");
+        // A killed TaskManager is declared lost after two failed heartbeat RPCs (2 to 3 s); the
+        // restart waits longer, so that it never deploys to the dead TaskManager's slots, which
+        // would fail again and count a second restart for one kill.
+        s.put("heartbeat.interval", "1000");
         s.put("heartbeat.timeout", "20000");
         s.put("restart-strategy.type", "fixed-delay");
         s.put("restart-strategy.fixed-delay.attempts", "100");
-        s.put("restart-strategy.fixed-delay.delay", "1 s");
+        s.put("restart-strategy.fixed-delay.delay", "6 s");
+        // numRestarts, read from the REST API, is at most a second old.
+        s.put("metrics.fetcher.update-interval", "1000");
         // As in docker/ and deploy/kubernetes/; StandaloneCluster gives each process its own port.
         s.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         return s;
     }
 
-    private static Path writeRunConfig(Path work, String bootstrap) throws IOException {
+    /** The run configuration of {@code run}: its output topics, group and transactional ids carry its name. */
+    private static Path writeRunConfig(Path work, String bootstrap, String run) throws IOException {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("flink-rnn.model.path", FIXTURE.file("keras").orElseThrow().toString());
         s.put("flink-rnn.model.version", "stacked-long-v1");
@@ -257,14 +358,18 @@ class KafkaRnnClusterIT {
         s.put("flink-rnn.bundle.max-delay", "5 ms");
         s.put("flink-rnn.kafka.bootstrap-servers", bootstrap);
         s.put("flink-rnn.kafka.topic", EVENTS);
-        s.put("flink-rnn.kafka.output-topic", PREDICTIONS);
-        s.put("flink-rnn.kafka.dead-letter-topic", DEAD_LETTERS);
-        s.put("flink-rnn.kafka.group-id", "cluster-it");
-        s.put("flink-rnn.kafka.transactional-id-prefix", "cluster-it");
+        s.put("flink-rnn.kafka.output-topic", run + PREDICTIONS);
+        s.put("flink-rnn.kafka.dead-letter-topic", run + DEAD_LETTERS);
+        s.put("flink-rnn.kafka.starting-offsets", "earliest");
+        s.put("flink-rnn.kafka.group-id", run + "cluster-it");
+        s.put("flink-rnn.kafka.transactional-id-prefix", run + "cluster-it");
         s.put("execution.checkpointing.interval", "1 s");
-        s.put("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+        s.put(
+                "execution.checkpointing.dir",
+                work.resolve(run + "checkpoints").toUri().toString());
         s.put("state.backend.type", "rocksdb");
-        Path file = work.resolve("run.yaml");
+        s.put("pipeline.max-parallelism", String.valueOf(MAX_PARALLELISM));
+        Path file = work.resolve(run + "run.yaml");
         Files.writeString(
                 file,
                 s.entrySet().stream()
@@ -280,9 +385,10 @@ class KafkaRnnClusterIT {
      * those of the model. The fixture's timestamps are step numbers, not epoch milliseconds, so the
      * latency histogram is only counted here (RnnMetricsTest checks its values).
      */
-    private static void assertOperatorMetrics(StandaloneCluster cluster, String jobId) throws Exception {
+    private static void assertOperatorMetrics(StandaloneCluster cluster, String jobId, List<String> taskManagers)
+            throws Exception {
         List<Sample> samples = new ArrayList<>();
-        for (String taskManager : List.of("taskmanager-2", "taskmanager-3")) {
+        for (String taskManager : taskManagers) {
             samples.addAll(Sample.parse(cluster.scrapePrometheus(taskManager), jobId));
         }
         assertThat(samples.stream().filter(m -> m.name().equals("events")).map(m -> m.labels()
@@ -290,8 +396,8 @@ class KafkaRnnClusterIT {
                 .as("flinkrnn_events of each subtask, in %s", samples)
                 .containsExactlyInAnyOrder("0", "1");
         assertThat(Sample.sum(samples, "keysWithState"))
-                .as("keys restored from the savepoint")
-                .isEqualTo(4 * REPLICAS);
+                .as("keys with state: restored from the savepoint, or started after it")
+                .isEqualTo(copies().size());
         double events = Sample.sum(samples, "events");
         assertThat(events).as("events after the savepoint").isPositive();
         assertThat(Sample.sum(samples, "outputs")).isEqualTo(events);
@@ -356,25 +462,49 @@ class KafkaRnnClusterIT {
         }
     }
 
-    private static String replica(String key, int r) {
-        return String.format("%s/%02d", key, r);
+    /** A copy of a fixture key: its name, the fixture key it copies, and how many steps later it starts. */
+    private record Copy(String key, String original, long offset) {}
+
+    /**
+     * The keys streamed: {@link #LONG_COPIES} copies of the long key and {@link #SHORT_COPIES} of
+     * each short one, the short copies' starts spread over the stream so that keys start, run and end
+     * around every kill; together they fall in every one of the {@link #MAX_PARALLELISM} key groups.
+     */
+    private static List<Copy> copies() {
+        Map<String, Long> events = FIXTURE.eventRows().stream()
+                .collect(Collectors.groupingBy(CsvRow::key, LinkedHashMap::new, Collectors.counting()));
+        List<Copy> copies = new ArrayList<>();
+        events.forEach((key, n) -> {
+            boolean isLong = n > SHORT;
+            for (int r = 0; r < (isLong ? LONG_COPIES : SHORT_COPIES); r++) {
+                copies.add(new Copy(String.format("%s/%03d", key, r), key, isLong ? 0 : (long) r * SPREAD));
+            }
+        });
+        assertThat(copies.stream()
+                        .map(c -> KeyGroupRangeAssignment.assignToKeyGroup(c.key(), MAX_PARALLELISM))
+                        .distinct())
+                .as("key groups with keys")
+                .hasSize(MAX_PARALLELISM);
+        return copies;
     }
 
-    /** Every fixture event {@link #REPLICAS} times, as JSON, grouped by step; malformed records spread in. */
+    /** The fixture's {@code rows} for every copy of their key, {@code ts} moved by the copy's offset. */
+    private static List<CsvRow> copied(List<CsvRow> rows) {
+        Map<String, List<Copy>> byOriginal = copies().stream().collect(Collectors.groupingBy(Copy::original));
+        List<CsvRow> out = new ArrayList<>();
+        for (CsvRow row : rows) {
+            for (Copy c : byOriginal.get(row.key())) {
+                out.add(new CsvRow(c.key(), row.t() + c.offset(), row.values()));
+            }
+        }
+        return out;
+    }
+
+    /** Every copied event as JSON, grouped by step; malformed records spread in. */
     private static Map<String, List<byte[]>> eventsByStep() {
         TreeMap<Long, List<byte[]>> byStep = new TreeMap<>();
-        for (CsvRow row : FIXTURE.eventRows()) {
-            for (int r = 0; r < REPLICAS; r++) {
-                var json = KafkaTopics.JSON.createObjectNode();
-                json.put("key", replica(row.key(), r));
-                json.put("ts", row.t());
-                var x = json.putArray("x");
-                for (float v : row.values()) {
-                    x.add(v);
-                }
-                byStep.computeIfAbsent(row.t(), t -> new ArrayList<>())
-                        .add(json.toString().getBytes(StandardCharsets.UTF_8));
-            }
+        for (CsvRow row : copied(FIXTURE.eventRows())) {
+            byStep.computeIfAbsent(row.t(), t -> new ArrayList<>()).add(KafkaTopics.event(row));
         }
         long last = byStep.lastKey();
         for (int i = 0; i < MALFORMED.size(); i++) {
@@ -387,13 +517,7 @@ class KafkaRnnClusterIT {
     }
 
     private static List<CsvRow> expectedRows() {
-        List<CsvRow> rows = new ArrayList<>();
-        for (CsvRow row : FIXTURE.expectedRows()) {
-            for (int r = 0; r < REPLICAS; r++) {
-                rows.add(new CsvRow(replica(row.key(), r), row.t(), row.values()));
-            }
-        }
-        return rows;
+        return copied(FIXTURE.expectedRows());
     }
 
     /**
@@ -419,7 +543,7 @@ class KafkaRnnClusterIT {
                     start = System.nanoTime() - TimeUnit.SECONDS.toNanos(step) / STEPS_PER_SECOND;
                 }
                 for (byte[] value : records) {
-                    producer.send(new ProducerRecord<>(EVENTS, keyOf(value), value));
+                    producer.send(new ProducerRecord<>(EVENTS, KafkaTopics.recordKey(value), value));
                     produced.incrementAndGet();
                 }
                 step++;
@@ -433,16 +557,6 @@ class KafkaRnnClusterIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static byte[] keyOf(byte[] value) {
-        String s = new String(value, StandardCharsets.UTF_8);
-        int at = s.indexOf("\"key\":");
-        if (at < 0) {
-            return "no-key".getBytes(StandardCharsets.UTF_8);
-        }
-        int start = s.indexOf('"', at + 6) + 1;
-        return s.substring(start, s.indexOf('"', start)).getBytes(StandardCharsets.UTF_8);
     }
 
     private static void assertDeadLetters(List<JsonNode> letters) {

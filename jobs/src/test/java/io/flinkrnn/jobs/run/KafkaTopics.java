@@ -8,6 +8,7 @@ import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +69,38 @@ final class KafkaTopics {
             values[i] = y.get(i).floatValue();
         }
         return new CsvRow(prediction.get("key").asText(), prediction.get("ts").asLong(), values);
+    }
+
+    /** An event record's value as the job reads it: {@code {"key": .., "ts": .., "x": [..]}} in UTF-8. */
+    static byte[] event(String key, long ts, float[] x) {
+        var json = JSON.createObjectNode();
+        json.put("key", key);
+        json.put("ts", ts);
+        var features = json.putArray("x");
+        for (float v : x) {
+            features.add(v);
+        }
+        return json.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A fixture row as an event record's value. */
+    static byte[] event(CsvRow row) {
+        return event(row.key(), row.t(), row.values());
+    }
+
+    /**
+     * The Kafka record key a producer keyed by sensor gives an event record: the text of its
+     * {@code "key"} field, found even in a record that is not valid JSON, or {@code no-key}. Each
+     * key's events then share a partition.
+     */
+    static byte[] recordKey(byte[] value) {
+        String s = new String(value, StandardCharsets.UTF_8);
+        int at = s.indexOf("\"key\":");
+        if (at < 0) {
+            return "no-key".getBytes(StandardCharsets.UTF_8);
+        }
+        int start = s.indexOf('"', at + 6) + 1;
+        return s.substring(start, s.indexOf('"', start)).getBytes(StandardCharsets.UTF_8);
     }
 
     static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
