@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
+import io.flinkrnn.operators.store.ModelStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,11 +20,11 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The control topic against a real KRaft broker, at parallelism 2 with copies of a Keras fixture's
@@ -41,10 +42,14 @@ class KafkaControlTopicTest {
             .build());
 
     private static final Fixture FIXTURE = Fixture.named("keras3_forecast");
-    private static final String EVENTS = "ctl-events";
-    private static final String CONTROLS = "ctl-controls";
-    private static final String OUTPUTS = "ctl-outputs";
-    private static final String DEAD_LETTERS = "ctl-dead-letters";
+    /** Two versions of one LSTM, and Keras's outputs of a swap from the first to the second. */
+    private static final Fixture SWAP = Fixture.named("keras3_swap");
+
+    private static final String RUN = "ctl";
+    private static final String EVENTS = RUN + "-events";
+    private static final String CONTROLS = RUN + "-controls";
+    private static final String OUTPUTS = RUN + "-outputs";
+    private static final String DEAD_LETTERS = RUN + "-dead-letters";
     private static final int COPIES = 4;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -54,27 +59,15 @@ class KafkaControlTopicTest {
             "{\"control\": \"reset\"}", "\"key\" is missing or not a string",
             "{\"control\": \"forecast\", \"key\": \"c0/k0\"}", "\"horizon\" is missing or not an integer");
 
-    @TempDir
-    static Path brokerDir;
-
-    private static KafkaBroker kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA = KafkaBroker.forTests()
+            .topic(EVENTS, 2)
+            .topic(CONTROLS, 1)
+            .topic(OUTPUTS, 2)
+            .topic(DEAD_LETTERS, 1);
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = KafkaBroker.start(brokerDir);
-        kafka.createTopic(EVENTS, 2);
-        kafka.createTopic(CONTROLS, 1);
-        kafka.createTopic(OUTPUTS, 2);
-        kafka.createTopic(DEAD_LETTERS, 1);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     @Test
     void resetsResetAllForecastsAndBadControlsFromTheControlTopic() throws Exception {
@@ -86,31 +79,43 @@ class KafkaControlTopicTest {
                 .filter(k -> !k.equals(one))
                 .findFirst()
                 .orElseThrow();
-        JobClient job = KafkaJobs.submit(settings(), "controls");
+        JobClient job = KafkaJobs.submit(
+                settings(
+                        RUN,
+                        Map.of(
+                                "flink-rnn.model.path",
+                                FIXTURE.file("keras").orElseThrow().toString(),
+                                "flink-rnn.mode",
+                                FIXTURE.mode())),
+                "controls");
         try (KafkaTopics.Reader reader =
-                new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(OUTPUTS, 2, DEAD_LETTERS, 1))) {
-            sendEvents(events);
+                new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(OUTPUTS, 2, DEAD_LETTERS, 1))) {
+            sendEvents(EVENTS, events);
             reader.awaitAtLeast(OUTPUTS, keras.size(), WAIT);
 
             // A forecast from the key's live state after its last event, as Keras's forecast.csv has it.
-            sendControls(List.of("{\"control\": \"forecast\", \"key\": \"" + other + "\", \"horizon\": 5}"));
+            sendControls(CONTROLS, List.of("{\"control\": \"forecast\", \"key\": \"" + other + "\", \"horizon\": 5}"));
             assertForecastEqualsKeras(awaitForecast(reader, other), other);
 
             // A forecast right after a reset is refused by the key's owner once the reset acted
             // there: a fresh key has no last output to feed back.
-            sendControls(List.of(
-                    "{\"control\": \"reset\", \"key\": \"" + one + "\"}",
-                    "{\"control\": \"forecast\", \"key\": \"" + one + "\", \"horizon\": 3}"));
+            sendControls(
+                    CONTROLS,
+                    List.of(
+                            "{\"control\": \"reset\", \"key\": \"" + one + "\"}",
+                            "{\"control\": \"forecast\", \"key\": \"" + one + "\", \"horizon\": 3}"));
             awaitFreshKeyRefusal(reader, one);
-            sendEvents(rowsOf(events, one));
+            sendEvents(EVENTS, rowsOf(events, one));
             reader.awaitAtLeast(OUTPUTS, keras.size() + 1 + rowsOf(keras, one).size(), WAIT);
 
-            sendControls(List.of(
-                    "{\"control\": \"reset-all\"}",
-                    "{\"control\": \"forecast\", \"key\": \"" + other + "\", \"horizon\": 2}"));
+            sendControls(
+                    CONTROLS,
+                    List.of(
+                            "{\"control\": \"reset-all\"}",
+                            "{\"control\": \"forecast\", \"key\": \"" + other + "\", \"horizon\": 2}"));
             awaitFreshKeyRefusal(reader, other);
-            sendEvents(rowsOf(events, other));
-            sendControls(new ArrayList<>(NOT_CONTROLS.keySet()));
+            sendEvents(EVENTS, rowsOf(events, other));
+            sendControls(CONTROLS, new ArrayList<>(NOT_CONTROLS.keySet()));
             int outputs = keras.size()
                     + 1
                     + rowsOf(keras, one).size()
@@ -142,20 +147,108 @@ class KafkaControlTopicTest {
         }
     }
 
-    private Map<String, String> settings() {
-        Map<String, String> s = new HashMap<>();
-        s.put("flink-rnn.model.path", FIXTURE.file("keras").orElseThrow().toString());
-        s.put("flink-rnn.mode", FIXTURE.mode());
+    /**
+     * A swap control from the control topic, against a model store holding two versions of
+     * keras3_swap, at parallelism 2 with copies of the fixture's keys on both subtasks: version 1
+     * serves each key up to Keras's swap row, the control swaps to version 2, the job is stopped
+     * with a savepoint right after the swap acted and restored from it, and the rest of the events
+     * must be version 2's outputs under the swap policy exactly as Keras computes them: continuing
+     * version 1's states ({@code keep}) or from zero states ({@code reset}). A swap lost at the
+     * restore would leave version 1 serving (the restored state names the version in use).
+     */
+    @ParameterizedTest(name = "swap policy {0}")
+    @CsvSource({"keep, expected_keep.csv", "reset, expected_swap_reset.csv"})
+    void aSwapFromTheControlTopicServesTheNewVersionPerItsPolicyAcrossARestore(String policy, String keras)
+            throws Exception {
+        String run = "swap-" + policy;
+        KAFKA.createTopic(run + "-events", 2);
+        KAFKA.createTopic(run + "-controls", 1);
+        KAFKA.createTopic(run + "-outputs", 2);
+        KAFKA.createTopic(run + "-dead-letters", 1);
+        ModelStore store = ModelStore.at(work.resolve("store").toUri().toString());
+        store.put("swap", SWAP.dir().resolve("v1.keras"), null, "1");
+        Map<String, String> settings = settings(
+                run,
+                Map.of(
+                        "flink-rnn.model.store",
+                        store.uri(),
+                        "flink-rnn.model.name",
+                        "swap",
+                        "flink-rnn.model.swap-policy",
+                        policy,
+                        "flink-rnn.mode",
+                        SWAP.mode()));
+        int at = SWAP.meta().path("swap_row").asInt();
+        List<CsvRow> rows = SWAP.eventRows();
+        List<CsvRow> expected = CsvRow.read(SWAP.dir().resolve(keras));
+        String probe = KeyCopyRows.of(rows, COPIES).get(0).key();
+
+        try (KafkaTopics.Reader reader = new KafkaTopics.Reader(
+                KAFKA.bootstrapServers(), Map.of(run + "-outputs", 2, run + "-dead-letters", 1))) {
+            JobClient first = KafkaJobs.submit(settings, "swap, version 1");
+            sendEvents(run + "-events", KeyCopyRows.of(rows.subList(0, at), COPIES));
+            reader.awaitAtLeast(run + "-outputs", at * COPIES, WAIT);
+
+            store.put("swap", SWAP.dir().resolve("v2.keras"), null, "2");
+            // The swap answers nothing; the refusal of a forecast of horizon 0 sent behind it tells
+            // that the controls got through to the probe's owner. The savepoint barrier follows the
+            // swap on every subtask's control channel, so the savepoint holds it everywhere.
+            sendControls(
+                    run + "-controls",
+                    List.of(
+                            "{\"control\": \"swap\", \"version\": \"2\"}",
+                            "{\"control\": \"forecast\", \"key\": \"" + probe + "\", \"horizon\": 0}"));
+            awaitDeadLetter(
+                    reader,
+                    run + "-dead-letters",
+                    "the refused forecast of " + probe,
+                    l -> l.get("key").asText().equals(probe)
+                            && l.get("reason").asText().endsWith("the horizon must be at least 1"));
+            Path savepoint = KafkaJobs.stopWithSavepoint(first, work.resolve("savepoints"));
+
+            Map<String, String> restore = new HashMap<>(settings);
+            restore.put("execution.state-recovery.path", savepoint.toUri().toString());
+            JobClient second = KafkaJobs.submit(restore, "swap, restored");
+            sendEvents(run + "-events", KeyCopyRows.of(rows.subList(at, rows.size()), COPIES));
+            reader.awaitAtLeast(run + "-outputs", rows.size() * COPIES, WAIT);
+            reader.drain(Duration.ofSeconds(1));
+            KafkaJobs.cancel(second);
+
+            List<JsonNode> outputs = reader.records(run + "-outputs");
+            assertThat(outputs).as("one output per event").hasSize(rows.size() * COPIES);
+            KafkaTopics.assertPredictionsMatch(
+                    outputs.stream().filter(version("1")).toList(),
+                    KeyCopyRows.of(expected.subList(0, at), COPIES),
+                    "1");
+            KafkaTopics.assertPredictionsMatch(
+                    outputs.stream().filter(version("2")).toList(),
+                    KeyCopyRows.of(expected.subList(at, expected.size()), COPIES),
+                    "2");
+            assertThat(reader.records(run + "-dead-letters"))
+                    .as("the probe's refusal, and nothing else")
+                    .hasSize(1);
+        }
+    }
+
+    private static Predicate<JsonNode> version(String version) {
+        return p -> p.get("model_version").asText().equals(version);
+    }
+
+    /** The job's settings for the topics named after {@code run}, serving {@code model}. */
+    private Map<String, String> settings(String run, Map<String, String> model) {
+        Map<String, String> s = new HashMap<>(model);
         s.put("flink-rnn.bundle.max-delay", "5 ms");
-        s.put("flink-rnn.kafka.bootstrap-servers", kafka.bootstrapServers());
-        s.put("flink-rnn.kafka.topic", EVENTS);
-        s.put("flink-rnn.kafka.control-topic", CONTROLS);
-        s.put("flink-rnn.kafka.output-topic", OUTPUTS);
-        s.put("flink-rnn.kafka.dead-letter-topic", DEAD_LETTERS);
+        s.put("flink-rnn.kafka.bootstrap-servers", KAFKA.bootstrapServers());
+        s.put("flink-rnn.kafka.topic", run + "-events");
+        s.put("flink-rnn.kafka.control-topic", run + "-controls");
+        s.put("flink-rnn.kafka.output-topic", run + "-outputs");
+        s.put("flink-rnn.kafka.dead-letter-topic", run + "-dead-letters");
         s.put("flink-rnn.kafka.starting-offsets", "earliest");
-        s.put("flink-rnn.kafka.transactional-id-prefix", "controls");
+        s.put("flink-rnn.kafka.transactional-id-prefix", run);
         s.put("execution.checkpointing.interval", "200 ms");
-        s.put("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+        s.put(
+                "execution.checkpointing.dir",
+                work.resolve(run + "-checkpoints").toUri().toString());
         s.put("parallelism.default", "2");
         return s;
     }
@@ -195,16 +288,25 @@ class KafkaControlTopicTest {
 
     /** The dead letter that refuses a forecast of {@code key} because a reset left it fresh. */
     private static void awaitFreshKeyRefusal(KafkaTopics.Reader reader, String key) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (reader.records(DEAD_LETTERS).stream()
-                .noneMatch(l -> l.get("key").asText().equals(key)
+        awaitDeadLetter(
+                reader,
+                DEAD_LETTERS,
+                "a refused forecast for the reset key " + key,
+                l -> l.get("key").asText().equals(key)
                         && l.get("stage").asText().equals("inference")
-                        && l.get("reason").asText().endsWith("the key has none since its last reset"))) {
+                        && l.get("reason").asText().endsWith("the key has none since its last reset"));
+    }
+
+    /** Reads {@code topic} until a dead letter is {@code wanted}, for at most {@link #WAIT}. */
+    private static void awaitDeadLetter(
+            KafkaTopics.Reader reader, String topic, String what, Predicate<JsonNode> wanted) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (reader.records(topic).stream().noneMatch(wanted)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no refused forecast for the reset key " + key + " within " + WAIT
-                        + "; dead letters: " + reader.records(DEAD_LETTERS));
+                throw new AssertionError(
+                        "no dead letter with " + what + " within " + WAIT + "; dead letters: " + reader.records(topic));
             }
-            reader.awaitAtLeast(DEAD_LETTERS, reader.records(DEAD_LETTERS).size() + 1, Duration.ofMillis(500));
+            reader.awaitAtLeast(topic, reader.records(topic).size() + 1, Duration.ofMillis(500));
         }
     }
 
@@ -246,27 +348,18 @@ class KafkaControlTopicTest {
         }
     }
 
-    private static void sendEvents(List<CsvRow> rows) {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+    private static void sendEvents(String topic, List<CsvRow> rows) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             for (CsvRow r : rows) {
-                var json = KafkaTopics.JSON.createObjectNode();
-                json.put("key", r.key());
-                json.put("ts", r.t());
-                var x = json.putArray("x");
-                for (float v : r.values()) {
-                    x.add(v);
-                }
-                producer.send(new ProducerRecord<>(
-                        EVENTS,
-                        r.key().getBytes(StandardCharsets.UTF_8),
-                        json.toString().getBytes(StandardCharsets.UTF_8)));
+                producer.send(
+                        new ProducerRecord<>(topic, r.key().getBytes(StandardCharsets.UTF_8), KafkaTopics.event(r)));
             }
         }
     }
 
-    private static void sendControls(List<String> controls) {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
-            controls.forEach(c -> producer.send(new ProducerRecord<>(CONTROLS, c.getBytes(StandardCharsets.UTF_8))));
+    private static void sendControls(String topic, List<String> controls) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
+            controls.forEach(c -> producer.send(new ProducerRecord<>(topic, c.getBytes(StandardCharsets.UTF_8))));
         }
     }
 

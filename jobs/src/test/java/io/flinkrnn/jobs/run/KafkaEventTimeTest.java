@@ -24,8 +24,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,26 +68,14 @@ class KafkaEventTimeTest {
     /** Keys of the records far ahead in event time that flush every partition's watermark. */
     private static final String FLUSH = "flush-";
 
-    @TempDir
-    static Path brokerDir;
-
-    private static KafkaBroker kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA = KafkaBroker.forTests()
+            .topic(EVENTS, PARTITIONS)
+            .topic(PREDICTIONS, PARTITIONS)
+            .topic(DEAD_LETTERS, 1);
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = KafkaBroker.start(brokerDir);
-        kafka.createTopic(EVENTS, PARTITIONS);
-        kafka.createTopic(PREDICTIONS, PARTITIONS);
-        kafka.createTopic(DEAD_LETTERS, 1);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     /** One event as produced: its key's offset in event time makes {@code ts = offset + t * STEP}. */
     private record Sent(String key, long t, long ts, int partition, long arrival, byte[] value) {}
@@ -113,7 +99,7 @@ class KafkaEventTimeTest {
 
         CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> produce(sent));
         try (KafkaTopics.Reader reader =
-                new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(PREDICTIONS, PARTITIONS, DEAD_LETTERS, 1))) {
+                new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(PREDICTIONS, PARTITIONS, DEAD_LETTERS, 1))) {
             JobClient first = KafkaJobs.submit(settings(null), "event time, first part");
             reader.awaitAtLeast(PREDICTIONS, expected.size() / 3, Duration.ofSeconds(60));
             Path savepoint = KafkaJobs.stopWithSavepoint(first, work.resolve("savepoints"));
@@ -143,7 +129,7 @@ class KafkaEventTimeTest {
         }
         // ... and every record read, to the end of the topics.
         try (KafkaTopics.Reader all =
-                new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(PREDICTIONS, PARTITIONS, DEAD_LETTERS, 1))) {
+                new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(PREDICTIONS, PARTITIONS, DEAD_LETTERS, 1))) {
             all.drain(Duration.ofSeconds(2));
             // The far records stay buffered: the watermark never passes them.
             List<CsvRow> outputs = all.records(PREDICTIONS).stream()
@@ -167,7 +153,7 @@ class KafkaEventTimeTest {
         s.put("flink-rnn.bundle.max-delay", "5 ms");
         s.put("flink-rnn.event-time.allowed-lateness", LATENESS + " ms");
         s.put("flink-rnn.kafka.partition-idle-timeout", "500 ms");
-        s.put("flink-rnn.kafka.bootstrap-servers", kafka.bootstrapServers());
+        s.put("flink-rnn.kafka.bootstrap-servers", KAFKA.bootstrapServers());
         s.put("flink-rnn.kafka.topic", EVENTS);
         s.put("flink-rnn.kafka.output-topic", PREDICTIONS);
         s.put("flink-rnn.kafka.dead-letter-topic", DEAD_LETTERS);
@@ -237,7 +223,7 @@ class KafkaEventTimeTest {
 
     /** Sends the events in arrival order at {@link #EVENT_MS_PER_SECOND}, each to its key's partition. */
     private static void produce(List<Sent> sent) {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             long start = System.nanoTime();
             for (Sent s : sent) {
                 long due = start + TimeUnit.MILLISECONDS.toNanos(s.arrival() * 1000 / EVENT_MS_PER_SECOND);
@@ -254,7 +240,7 @@ class KafkaEventTimeTest {
     }
 
     private static void send(List<Sent> records) {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             records.forEach(s -> send(producer, s));
         }
     }
@@ -264,14 +250,7 @@ class KafkaEventTimeTest {
     }
 
     private static byte[] json(String key, long ts, CsvRow row) {
-        var json = KafkaTopics.JSON.createObjectNode();
-        json.put("key", key);
-        json.put("ts", ts);
-        var x = json.putArray("x");
-        for (float v : row.values()) {
-            x.add(v);
-        }
-        return json.toString().getBytes(StandardCharsets.UTF_8);
+        return KafkaTopics.event(key, ts, row.values());
     }
 
     /** Waits until a committed prediction has a ts past {@code ts}, for at most 60 s. */

@@ -37,8 +37,6 @@ import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +46,10 @@ import org.junit.jupiter.api.io.TempDir;
  * keys (copies of a Keras fixture's keys, every key group used) takes five failures drawn from a
  * printed seed, every kind at least once ({@link InjectedFaults.Kind}). The job must restart once
  * per failure of the job, each time from a checkpoint, and its read_committed predictions and dead
- * letters must equal, record for record, those of a failure-free run of the same input.
+ * letters must equal, record for record, those of a failure-free run of the same input. The input
+ * also holds an at-least-once producer's resends of 10% of the events, some right away and some
+ * after a failure: the predictions must still be Keras's on the clean stream, with one reject per
+ * resend.
  */
 class KafkaExactlyOnceFaultsTest {
 
@@ -82,24 +83,11 @@ class KafkaExactlyOnceFaultsTest {
         return c;
     }
 
-    @TempDir
-    static Path brokerDir;
-
-    private static KafkaBroker kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA = KafkaBroker.forTests().topic(EVENTS, 4);
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = KafkaBroker.start(brokerDir);
-        kafka.createTopic(EVENTS, 4);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     @Test
     void fiveSeededFailuresChangeNoCommittedRecord(@InjectClusterClient RestClusterClient<?> rest) throws Exception {
@@ -108,13 +96,10 @@ class KafkaExactlyOnceFaultsTest {
         List<Kind> plan = plan(random);
         System.out.println("KafkaExactlyOnceFaultsTest faults=" + plan);
 
-        int[] expected = new int[1];
-        List<List<byte[]>> slices = slices(random, expected);
-        int letters = MALFORMED.size()
-                + (int) slices.stream()
-                        .flatMap(List::stream)
-                        .filter(r -> new String(r, StandardCharsets.UTF_8).contains("\"resent\""))
-                        .count();
+        Input input = input(random);
+        List<List<byte[]>> slices = input.slices();
+        int letters = MALFORMED.size() + input.resends();
+        System.out.println("KafkaExactlyOnceFaultsTest resends=" + input.resends());
 
         InjectedFaults.reset();
         Topics faulty = new Topics("faulty");
@@ -131,7 +116,7 @@ class KafkaExactlyOnceFaultsTest {
             produce(slices.get(i));
             if (kind == Kind.BROKER_RESTART) {
                 await(after + " predictions", () -> InjectedFaults.predictions() - start >= after);
-                kafka.restart();
+                KAFKA.restart();
             } else {
                 int fired = ++restarts;
                 await(kind + " fired", () -> InjectedFaults.fired() == fired, () -> diagnosis(rest, job));
@@ -144,7 +129,7 @@ class KafkaExactlyOnceFaultsTest {
             }
         }
         produce(slices.get(FAULTS));
-        Map<String, List<JsonNode>> withFaults = faulty.readAll(expected[0], letters);
+        Map<String, List<JsonNode>> withFaults = faulty.readAll(input.predictions(), letters);
         assertThat(restartsOf(rest, job))
                 .as("restarts (seed %s): one per failure of the job, none silent", seed)
                 .isEqualTo(restarts);
@@ -158,7 +143,7 @@ class KafkaExactlyOnceFaultsTest {
 
         Topics clean = new Topics("clean");
         JobClient reference = submit(settings(clean), false);
-        Map<String, List<JsonNode>> withoutFaults = clean.readAll(expected[0], letters);
+        Map<String, List<JsonNode>> withoutFaults = clean.readAll(input.predictions(), letters);
         KafkaJobs.cancel(reference);
 
         KafkaTopics.assertPredictionsMatch(
@@ -168,6 +153,11 @@ class KafkaExactlyOnceFaultsTest {
         assertThat(KafkaTopics.byKey(withFaults.get(faulty.predictions)))
                 .as("predictions per key, record for record (seed %s)", seed)
                 .isEqualTo(KafkaTopics.byKey(withoutFaults.get(clean.predictions)));
+        assertThat(withFaults.get(faulty.deadLetters))
+                .filteredOn(l -> l.get("stage").asText().equals("inference"))
+                .as("resends rejected, each once (seed %s)", seed)
+                .hasSize(input.resends())
+                .allSatisfy(l -> assertThat(l.get("reason").asText()).contains("is not after the key's last ts="));
         assertThat(KafkaTopics.sorted(withFaults.get(faulty.deadLetters)))
                 .as("dead letters, record for record (seed %s)", seed)
                 .isEqualTo(KafkaTopics.sorted(withoutFaults.get(clean.deadLetters)));
@@ -188,14 +178,14 @@ class KafkaExactlyOnceFaultsTest {
     private record Topics(String predictions, String deadLetters) {
         Topics(String run) throws Exception {
             this(run + "-predictions", run + "-dead-letters");
-            kafka.createTopic(predictions, 3);
-            kafka.createTopic(deadLetters, 1);
+            KAFKA.createTopic(predictions, 3);
+            KAFKA.createTopic(deadLetters, 1);
         }
 
         /** Everything committed, read to the end: at least the records expected, then until quiet. */
         Map<String, List<JsonNode>> readAll(int predictionCount, int letterCount) {
             try (KafkaTopics.Reader reader =
-                    new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(predictions, 3, deadLetters, 1))) {
+                    new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(predictions, 3, deadLetters, 1))) {
                 reader.awaitAtLeast(predictions, predictionCount, WAIT);
                 reader.awaitAtLeast(deadLetters, letterCount, WAIT);
                 // A late duplicate would show up within a few more checkpoints.
@@ -213,7 +203,7 @@ class KafkaExactlyOnceFaultsTest {
         s.put("flink-rnn.mode", FIXTURE.mode());
         s.put("flink-rnn.bundle.max-events", "64");
         s.put("flink-rnn.bundle.max-delay", "5 ms");
-        s.put("flink-rnn.kafka.bootstrap-servers", kafka.bootstrapServers());
+        s.put("flink-rnn.kafka.bootstrap-servers", KAFKA.bootstrapServers());
         s.put("flink-rnn.kafka.topic", EVENTS);
         s.put("flink-rnn.kafka.output-topic", topics.predictions());
         s.put("flink-rnn.kafka.dead-letter-topic", topics.deadLetters());
@@ -242,13 +232,17 @@ class KafkaExactlyOnceFaultsTest {
         return job;
     }
 
+    /** The records to produce, one slice before each failure and one after, and what they hold. */
+    private record Input(List<List<byte[]>> slices, int predictions, int resends) {}
+
     /**
      * The fixture's keys copied to {@link #KEYS} keys (each its first {@link #EVENTS_PER_KEY}
-     * events), interleaved step by step, with 2% of the events resent right away as an at-least-once
-     * producer would (marked {@code "resent"}, so each is an inference reject) and the malformed
-     * records spread in; cut into {@code FAULTS + 1} slices, one before each failure and one after.
+     * events), interleaved step by step and cut into {@code FAULTS + 1} slices, with the malformed
+     * records spread in. An at-least-once producer resends 10% of the events, byte for byte: half
+     * right behind the original, half in a later slice, i.e. after one or more failures, as a
+     * producer that saw no acknowledgement before a crash would. Each resend must be one reject.
      */
-    private static List<List<byte[]>> slices(Random random, int[] predictions) {
+    private static Input input(Random random) {
         Map<String, List<CsvRow>> byKey = FIXTURE.eventRows().stream()
                 .collect(Collectors.groupingBy(CsvRow::key, LinkedHashMap::new, Collectors.toList()));
         List<String> fixtureKeys = new ArrayList<>(byKey.keySet());
@@ -263,24 +257,34 @@ class KafkaExactlyOnceFaultsTest {
                     .forEach(r -> rows.add(new CsvRow(key, r.t(), r.values())));
         }
         assertThat(keyGroups).as("key groups with keys").hasSize(MAX_PARALLELISM);
-        predictions[0] = rows.size();
         rows.sort(Comparator.comparingLong(CsvRow::t));
-        List<byte[]> records = new ArrayList<>();
+        List<List<byte[]>> slices = new ArrayList<>();
+        List<List<byte[]>> resentLater = new ArrayList<>();
+        for (int s = 0; s <= FAULTS; s++) {
+            slices.add(new ArrayList<>());
+            resentLater.add(new ArrayList<>());
+        }
+        int resends = 0;
         int every = rows.size() / (MALFORMED.size() + 1);
         for (int i = 0; i < rows.size(); i++) {
+            int s = i * (FAULTS + 1) / rows.size();
+            List<byte[]> slice = slices.get(s);
             if (i > 0 && i % every == 0 && i / every <= MALFORMED.size()) {
-                records.add(MALFORMED.get(i / every - 1).getBytes(StandardCharsets.UTF_8));
+                slice.add(MALFORMED.get(i / every - 1).getBytes(StandardCharsets.UTF_8));
             }
-            records.add(json(rows.get(i), false));
-            if (random.nextInt(50) == 0) {
-                records.add(json(rows.get(i), true));
+            byte[] event = KafkaTopics.event(rows.get(i));
+            slice.add(event);
+            if (random.nextInt(10) == 0) {
+                resends++;
+                boolean later = s < FAULTS && random.nextBoolean();
+                (later ? resentLater.get(s + 1 + random.nextInt(FAULTS - s)) : slice).add(event);
             }
         }
-        List<List<byte[]>> slices = new ArrayList<>();
         for (int s = 0; s <= FAULTS; s++) {
-            slices.add(records.subList(s * records.size() / (FAULTS + 1), (s + 1) * records.size() / (FAULTS + 1)));
+            List<byte[]> slice = slices.get(s);
+            resentLater.get(s).forEach(r -> slice.add(random.nextInt(slice.size() + 1), r));
         }
-        return slices;
+        return new Input(slices, rows.size(), resends);
     }
 
     private static String copy(int copy, String key) {
@@ -302,32 +306,11 @@ class KafkaExactlyOnceFaultsTest {
         return rows;
     }
 
-    private static byte[] json(CsvRow r, boolean resent) {
-        var json = KafkaTopics.JSON.createObjectNode();
-        json.put("key", r.key());
-        json.put("ts", r.t());
-        var x = json.putArray("x");
-        for (float v : r.values()) {
-            x.add(v);
-        }
-        if (resent) {
-            json.put("resent", true);
-        }
-        return json.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
     /** Sends the records keyed by their event key, so that each key's events share a partition. */
     private static void produce(List<byte[]> records) {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             for (byte[] value : records) {
-                JsonNode key;
-                try {
-                    key = KafkaTopics.JSON.readTree(value).get("key");
-                } catch (java.io.IOException e) {
-                    key = null;
-                }
-                byte[] recordKey = (key == null ? "no-key" : key.asText()).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(EVENTS, recordKey, value));
+                producer.send(new ProducerRecord<>(EVENTS, KafkaTopics.recordKey(value), value));
             }
         }
     }

@@ -19,13 +19,10 @@ import java.util.function.LongUnaryOperator;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,24 +49,12 @@ class KafkaOutputTimestampTest {
     private static final Duration RETENTION = Duration.ofDays(1);
     private static final Duration AWAIT = Duration.ofSeconds(60);
 
-    @TempDir
-    static Path brokerDir;
-
-    private static KafkaBroker kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA =
+            KafkaBroker.forTests(Map.of("log.retention.check.interval.ms", "200", "log.initial.task.delay.ms", "0"));
 
     @TempDir
     Path checkpoints;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = KafkaBroker.start(
-                brokerDir, Map.of("log.retention.check.interval.ms", "200", "log.initial.task.delay.ms", "0"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     @Test
     void inputRecordTimestampsKeepEveryOutputWhateverTsCounts() throws Exception {
@@ -79,7 +64,7 @@ class KafkaOutputTimestampTest {
         units.put("seconds", t -> now / 1000 + t);
         units.put("micros", t -> now * 1000 + t);
         Topics topics = Topics.create("input-record");
-        JobClient job = submit(settings(topics, "input-record"));
+        JobClient job = KafkaJobs.submit(settings(topics, "input-record"), "flink-rnn output timestamps");
         long produced = System.currentTimeMillis();
         int outputs = produce(topics.events, units);
 
@@ -92,7 +77,7 @@ class KafkaOutputTimestampTest {
         try (KafkaTopics.Reader reader = topics.reader()) {
             List<JsonNode> predictions = reader.awaitAtLeast(topics.predictions, outputs, AWAIT);
             reader.drain(Duration.ofMillis(500));
-            cancel(job);
+            KafkaJobs.cancel(job);
             assertMatchesKeras(predictions, units);
             assertThat(reader.timestamps(topics.predictions))
                     .as("each output's record timestamp is its input record's")
@@ -108,7 +93,7 @@ class KafkaOutputTimestampTest {
         Map<String, LongUnaryOperator> millis = Map.of("millis", t -> hourAgo + t * 1000);
         Map<String, LongUnaryOperator> micros = Map.of("micros", t -> now * 1000 + t);
         Topics topics = Topics.create("event");
-        JobClient job = submit(settings(topics, "event"));
+        JobClient job = KafkaJobs.submit(settings(topics, "event"), "flink-rnn event timestamps");
         int outputs = produce(topics.events, millis);
         int refused = produce(topics.events, micros);
 
@@ -118,7 +103,7 @@ class KafkaOutputTimestampTest {
             awaitRetentionCheck();
             reader.drain(Duration.ofMillis(500));
             assertThat(job.getJobStatus().get()).as("status without restarts").isEqualTo(JobStatus.RUNNING);
-            cancel(job);
+            KafkaJobs.cancel(job);
 
             assertMatchesKeras(predictions, millis);
             for (int i = 0; i < predictions.size(); i++) {
@@ -147,13 +132,13 @@ class KafkaOutputTimestampTest {
      */
     private static void awaitRetentionCheck() throws Exception {
         String canary = "canary-" + System.nanoTime();
-        kafka.createTopic(canary, 1, Map.of("retention.ms", String.valueOf(RETENTION.toMillis())));
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+        KAFKA.createTopic(canary, 1, Map.of("retention.ms", String.valueOf(RETENTION.toMillis())));
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             producer.send(new ProducerRecord<>(canary, 0, 17L, null, new byte[] {1}))
                     .get(30, TimeUnit.SECONDS);
         }
         long deadline = System.nanoTime() + AWAIT.toNanos();
-        while (kafka.logStartOffset(canary) == 0) {
+        while (KAFKA.logStartOffset(canary) == 0) {
             assertThat(System.nanoTime())
                     .as("retention deleted the canary in time")
                     .isLessThan(deadline);
@@ -165,17 +150,17 @@ class KafkaOutputTimestampTest {
     private record Topics(String events, String predictions, String deadLetters) {
         static Topics create(String name) throws Exception {
             Topics t = new Topics(name + "-events", name + "-predictions", name + "-dead-letters");
-            kafka.createTopic(t.events, 2);
-            kafka.createTopic(
+            KAFKA.createTopic(t.events, 2);
+            KAFKA.createTopic(
                     t.predictions,
                     2,
                     Map.of("retention.ms", String.valueOf(RETENTION.toMillis()), "segment.ms", "100"));
-            kafka.createTopic(t.deadLetters, 1, Map.of("retention.ms", String.valueOf(RETENTION.toMillis())));
+            KAFKA.createTopic(t.deadLetters, 1, Map.of("retention.ms", String.valueOf(RETENTION.toMillis())));
             return t;
         }
 
         KafkaTopics.Reader reader() {
-            return new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(predictions, 2, deadLetters, 1));
+            return new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(predictions, 2, deadLetters, 1));
         }
     }
 
@@ -186,7 +171,7 @@ class KafkaOutputTimestampTest {
         s.put("flink-rnn.mode", FIXTURE.mode());
         s.put("flink-rnn.bundle.max-events", "32");
         s.put("flink-rnn.bundle.max-delay", "5 ms");
-        s.put("flink-rnn.kafka.bootstrap-servers", kafka.bootstrapServers());
+        s.put("flink-rnn.kafka.bootstrap-servers", KAFKA.bootstrapServers());
         s.put("flink-rnn.kafka.topic", topics.events);
         s.put("flink-rnn.kafka.output-topic", topics.predictions);
         s.put("flink-rnn.kafka.dead-letter-topic", topics.deadLetters);
@@ -200,22 +185,6 @@ class KafkaOutputTimestampTest {
         return s;
     }
 
-    private static JobClient submit(Map<String, String> settings) throws Exception {
-        RunConfig config = RunConfig.of(settings);
-        StreamExecutionEnvironment env = KafkaRnnJob.environment(config);
-        KafkaRnnJob.build(env, config);
-        JobClient job = env.executeAsync("flink-rnn output timestamps");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (job.getJobStatus().get() != JobStatus.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        return job;
-    }
-
-    private static void cancel(JobClient job) throws Exception {
-        job.cancel().get(30, TimeUnit.SECONDS);
-    }
-
     /**
      * The fixture's events of {@link #KEYS}, once per unit under the key {@code unit/key}, with
      * {@code ts} the step in that unit; returns how many were sent.
@@ -226,21 +195,14 @@ class KafkaOutputTimestampTest {
                 .sorted(Comparator.comparingLong(CsvRow::t))
                 .toList();
         int sent = 0;
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             for (CsvRow r : rows) {
                 for (Map.Entry<String, LongUnaryOperator> unit : units.entrySet()) {
                     String key = unit.getKey() + "/" + r.key();
-                    var json = KafkaTopics.JSON.createObjectNode();
-                    json.put("key", key);
-                    json.put("ts", unit.getValue().applyAsLong(r.t()));
-                    var x = json.putArray("x");
-                    for (float v : r.values()) {
-                        x.add(v);
-                    }
                     producer.send(new ProducerRecord<>(
                             topic,
                             key.getBytes(StandardCharsets.UTF_8),
-                            json.toString().getBytes(StandardCharsets.UTF_8)));
+                            KafkaTopics.event(key, unit.getValue().applyAsLong(r.t()), r.values())));
                     sent++;
                 }
             }

@@ -19,15 +19,12 @@ import java.util.function.Consumer;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,27 +51,15 @@ class KafkaPoisonRecordsTest {
     private static final int TEN_MB = 10 * 1024 * 1024;
     private static final Duration AWAIT = Duration.ofSeconds(90);
 
-    @TempDir
-    static Path brokerDir;
-
-    private static KafkaBroker kafka;
+    // The events topic takes the 10 MB record; the job's own topics keep Kafka's 1 MB default.
+    @RegisterExtension
+    static final KafkaBroker KAFKA = KafkaBroker.forTests()
+            .topic(EVENTS, 1, Map.of("max.message.bytes", String.valueOf(2 * TEN_MB)))
+            .topic(PREDICTIONS, 1)
+            .topic(DEAD_LETTERS, 1);
 
     @TempDir
     Path checkpoints;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = KafkaBroker.start(brokerDir);
-        // The events topic takes the 10 MB record; the job's own topics keep Kafka's 1 MB default.
-        kafka.createTopic(EVENTS, 1, Map.of("max.message.bytes", String.valueOf(2 * TEN_MB)));
-        kafka.createTopic(PREDICTIONS, 1);
-        kafka.createTopic(DEAD_LETTERS, 1);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     /** One poison record and what its dead letter must say. */
     private record Poison(String name, byte[] value, String reason, Consumer<JsonNode> letter) {}
@@ -122,12 +107,12 @@ class KafkaPoisonRecordsTest {
         Map<Long, Poison> offsets = produce(events, poisons);
 
         try (KafkaTopics.Reader reader =
-                new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(PREDICTIONS, 1, DEAD_LETTERS, 1))) {
+                new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(PREDICTIONS, 1, DEAD_LETTERS, 1))) {
             List<JsonNode> letters = reader.awaitAtLeast(DEAD_LETTERS, poisons.size(), AWAIT);
             List<JsonNode> predictions = reader.awaitAtLeast(PREDICTIONS, events.size(), AWAIT);
             reader.drain(Duration.ofMillis(500));
             assertThat(job.getJobStatus().get()).as("status without restarts").isEqualTo(JobStatus.RUNNING);
-            job.cancel().get(30, TimeUnit.SECONDS);
+            KafkaJobs.cancel(job);
 
             assertMatchesKeras(predictions);
             assertThat(letters).as("one dead letter per poison record").hasSize(poisons.size());
@@ -150,7 +135,7 @@ class KafkaPoisonRecordsTest {
         s.put("flink-rnn.mode", FIXTURE.mode());
         s.put("flink-rnn.bundle.max-events", "8");
         s.put("flink-rnn.bundle.max-delay", "5 ms");
-        s.put("flink-rnn.kafka.bootstrap-servers", kafka.bootstrapServers());
+        s.put("flink-rnn.kafka.bootstrap-servers", KAFKA.bootstrapServers());
         s.put("flink-rnn.kafka.topic", EVENTS);
         s.put("flink-rnn.kafka.output-topic", PREDICTIONS);
         s.put("flink-rnn.kafka.dead-letter-topic", DEAD_LETTERS);
@@ -160,21 +145,13 @@ class KafkaPoisonRecordsTest {
         s.put("restart-strategy.type", "none");
         s.put("state.backend.type", "hashmap");
         s.put("parallelism.default", "1");
-        RunConfig config = RunConfig.of(s);
-        StreamExecutionEnvironment env = KafkaRnnJob.environment(config);
-        KafkaRnnJob.build(env, config);
-        JobClient job = env.executeAsync("flink-rnn poison records");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (job.getJobStatus().get() != JobStatus.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        return job;
+        return KafkaJobs.submit(s, "flink-rnn poison records");
     }
 
     /** The key's events with the poison records spread between them; returns each poison's offset. */
     private static Map<Long, Poison> produce(List<CsvRow> events, List<Poison> poisons) throws Exception {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * TEN_MB));
@@ -189,14 +166,7 @@ class KafkaPoisonRecordsTest {
                             .offset();
                     offsets.put(offset, poison);
                 }
-                CsvRow r = events.get(i);
-                var json = KafkaTopics.JSON.createObjectNode();
-                json.put("key", r.key()).put("ts", r.t());
-                var x = json.putArray("x");
-                for (float v : r.values()) {
-                    x.add(v);
-                }
-                producer.send(new ProducerRecord<>(EVENTS, bytes(KEY), bytes(json.toString())))
+                producer.send(new ProducerRecord<>(EVENTS, bytes(KEY), KafkaTopics.event(events.get(i))))
                         .get(30, TimeUnit.SECONDS);
             }
         }

@@ -21,17 +21,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,26 +50,12 @@ class KafkaRnnJobTest {
     private static final String PREDICTIONS = "predictions";
     private static final String DEAD_LETTERS = "dead-letters";
 
-    @TempDir
-    static Path brokerDir;
-
-    private static KafkaBroker kafka;
+    @RegisterExtension
+    static final KafkaBroker KAFKA =
+            KafkaBroker.forTests().topic(EVENTS, 2).topic(PREDICTIONS, 2).topic(DEAD_LETTERS, 1);
 
     @TempDir
     Path checkpoints;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = KafkaBroker.start(brokerDir);
-        kafka.createTopic(EVENTS, 2);
-        kafka.createTopic(PREDICTIONS, 2);
-        kafka.createTopic(DEAD_LETTERS, 1);
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
 
     /** Malformed records, each with the reason the dead letter must give. */
     private static final Map<String, String> MALFORMED = new LinkedHashMap<>();
@@ -94,11 +75,11 @@ class KafkaRnnJobTest {
         CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> produce(records, 250, produced));
 
         try (KafkaTopics.Reader reader =
-                new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of(PREDICTIONS, 2, DEAD_LETTERS, 1))) {
-            JobClient first = submit(settings(null));
+                new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of(PREDICTIONS, 2, DEAD_LETTERS, 1))) {
+            JobClient first = KafkaJobs.submit(settings(null), "flink-rnn kafka e2e");
             int beforeKill = reader.awaitAtLeast(PREDICTIONS, expectedOutputs / 2, Duration.ofSeconds(40))
                     .size();
-            cancel(first);
+            KafkaJobs.cancel(first);
             assertThat(beforeKill)
                     .as("outputs committed before the kill")
                     .isBetween(expectedOutputs / 2, expectedOutputs - 1);
@@ -108,14 +89,14 @@ class KafkaRnnJobTest {
 
             Path checkpoint =
                     latestCheckpoint(checkpoints.resolve(first.getJobID().toString()));
-            JobClient second = submit(settings(checkpoint));
+            JobClient second = KafkaJobs.submit(settings(checkpoint), "flink-rnn kafka e2e, restarted");
             reader.awaitAtLeast(PREDICTIONS, expectedOutputs, Duration.ofSeconds(60));
             reader.awaitAtLeast(DEAD_LETTERS, MALFORMED.size(), Duration.ofSeconds(10));
             producer.get(10, TimeUnit.SECONDS);
             // Anything late (a duplicate) would show up within a few more checkpoints.
             Thread.sleep(1000);
             reader.drain(Duration.ofMillis(500));
-            cancel(second);
+            KafkaJobs.cancel(second);
 
             KafkaTopics.assertPredictionsMatch(reader.records(PREDICTIONS), FIXTURE.expectedRows(), "stacked-long-v1");
             assertDeadLetters(reader.records(DEAD_LETTERS));
@@ -124,12 +105,12 @@ class KafkaRnnJobTest {
 
     @Test
     void produceWritesTheDemoSensorsAsJsonEventsKeyedBySensor() throws Exception {
-        kafka.createTopic("sensors", 1);
+        KAFKA.createTopic("sensors", 1);
         int exit = FlinkRnnCli.commandLine()
                 .execute(
                         "produce",
                         "--bootstrap-servers",
-                        kafka.bootstrapServers(),
+                        KAFKA.bootstrapServers(),
                         "--topic",
                         "sensors",
                         "--keys",
@@ -139,7 +120,7 @@ class KafkaRnnJobTest {
                         "--rate",
                         "1000");
         assertThat(exit).isZero();
-        try (KafkaTopics.Reader reader = new KafkaTopics.Reader(kafka.bootstrapServers(), Map.of("sensors", 1))) {
+        try (KafkaTopics.Reader reader = new KafkaTopics.Reader(KAFKA.bootstrapServers(), Map.of("sensors", 1))) {
             List<JsonNode> events = reader.awaitAtLeast("sensors", 30, Duration.ofSeconds(20));
             assertThat(events).hasSize(30);
             for (int i = 0; i < 30; i++) {
@@ -158,7 +139,7 @@ class KafkaRnnJobTest {
         s.put("flink-rnn.mode", FIXTURE.mode());
         s.put("flink-rnn.bundle.max-events", "32");
         s.put("flink-rnn.bundle.max-delay", "5 ms");
-        s.put("flink-rnn.kafka.bootstrap-servers", kafka.bootstrapServers());
+        s.put("flink-rnn.kafka.bootstrap-servers", KAFKA.bootstrapServers());
         s.put("flink-rnn.kafka.topic", EVENTS);
         s.put("flink-rnn.kafka.output-topic", PREDICTIONS);
         s.put("flink-rnn.kafka.dead-letter-topic", DEAD_LETTERS);
@@ -172,33 +153,6 @@ class KafkaRnnJobTest {
             s.put("execution.state-recovery.path", restoreFrom.toUri().toString());
         }
         return s;
-    }
-
-    private static JobClient submit(Map<String, String> settings) throws Exception {
-        RunConfig config = RunConfig.of(settings);
-        StreamExecutionEnvironment env = KafkaRnnJob.environment(config);
-        KafkaRnnJob.build(env, config);
-        JobClient job = env.executeAsync("flink-rnn kafka e2e");
-        awaitStatus(job, "running", status -> status == JobStatus.RUNNING);
-        return job;
-    }
-
-    private static void cancel(JobClient job) throws Exception {
-        job.cancel().get(30, TimeUnit.SECONDS);
-        awaitStatus(job, "over", JobStatus::isGloballyTerminalState);
-    }
-
-    /** Polls the job's status until it is {@code what}, for at most 30 s. */
-    private static void awaitStatus(JobClient job, String what, Predicate<JobStatus> reached) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        while (!reached.test(status)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("job " + job.getJobID() + " not " + what + " after 30 s: " + status);
-            }
-            Thread.sleep(50);
-            status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        }
     }
 
     /** The highest {@code chk-N} that holds its metadata, i.e. a completed checkpoint. */
@@ -223,41 +177,22 @@ class KafkaRnnJobTest {
             if (i > 0 && i % every == 0 && i / every <= bad.size()) {
                 records.add(bad.get(i / every - 1).getBytes(StandardCharsets.UTF_8));
             }
-            CsvRow r = rows.get(i);
-            var json = KafkaTopics.JSON.createObjectNode();
-            json.put("key", r.key());
-            json.put("ts", r.t());
-            var x = json.putArray("x");
-            for (float v : r.values()) {
-                x.add(v);
-            }
-            records.add(json.toString().getBytes(StandardCharsets.UTF_8));
+            records.add(KafkaTopics.event(rows.get(i)));
         }
         return records;
     }
 
     /** Sends the records keyed by their event key (one partition per key), at {@code perSecond}. */
     private static void produce(List<byte[]> records, int perSecond, AtomicInteger produced) {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(KAFKA.bootstrapServers())) {
             for (byte[] value : records) {
-                String key = keyOf(value);
-                producer.send(new ProducerRecord<>(EVENTS, key.getBytes(StandardCharsets.UTF_8), value));
+                producer.send(new ProducerRecord<>(EVENTS, KafkaTopics.recordKey(value), value));
                 produced.incrementAndGet();
                 Thread.sleep(1000 / perSecond);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static String keyOf(byte[] value) {
-        String s = new String(value, StandardCharsets.UTF_8);
-        int at = s.indexOf("\"key\":");
-        if (at < 0) {
-            return "no-key";
-        }
-        int start = s.indexOf('"', at + 6) + 1;
-        return s.substring(start, s.indexOf('"', start));
     }
 
     private static void assertDeadLetters(List<JsonNode> letters) {

@@ -183,16 +183,8 @@ class RunProcessTest {
                 if (!r.key().equals("k1")) {
                     continue;
                 }
-                var json = KafkaTopics.JSON.createObjectNode();
-                json.put("key", r.key()).put("ts", r.t());
-                var x = json.putArray("x");
-                for (float v : r.values()) {
-                    x.add(v);
-                }
-                producer.send(new ProducerRecord<>(
-                        topic,
-                        r.key().getBytes(StandardCharsets.UTF_8),
-                        json.toString().getBytes(StandardCharsets.UTF_8)));
+                producer.send(
+                        new ProducerRecord<>(topic, r.key().getBytes(StandardCharsets.UTF_8), KafkaTopics.event(r)));
             }
         }
     }
