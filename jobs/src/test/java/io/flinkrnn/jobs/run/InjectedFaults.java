@@ -1,6 +1,7 @@
 package io.flinkrnn.jobs.run;
 
 import io.flinkrnn.operators.Prediction;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,7 +71,7 @@ final class InjectedFaults {
      */
     static long seed(String test, long fixed) {
         String property = System.getProperty("flinkrnn.faults.seed", String.valueOf(fixed));
-        long seed = property.equals("random") ? new java.util.Random().nextLong() : Long.parseLong(property);
+        long seed = property.equals("random") ? new Random().nextLong() : Long.parseLong(property);
         System.out.println(test + " seed=" + seed + " (replay: -Dflinkrnn.faults.seed=" + seed + ")");
         return seed;
     }
