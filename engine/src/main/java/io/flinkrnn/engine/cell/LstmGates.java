@@ -9,9 +9,9 @@ import io.flinkrnn.model.spec.Activation;
  * b, {@code c' = f*c + i*act(z_c + b_c)}, {@code h' = o*act(c')}. A ConvLSTM's vectors are the pixels
  * of its feature maps.
  *
- * <p>Row by row, so that a row's z is still in L1 from the product that wrote it: the fused
- * vectorized update ({@link Activations#lstm}) takes the whole SIMD vectors of units it can, and the
- * general path below the rest, for any pair of activations.
+ * <p>Row by row, so that a row's z is still in L1 from the product that wrote it: the fused update
+ * ({@link Activations#lstm}) for Keras's default activations, the general path below for any other
+ * pair.
  */
 final class LstmGates {
 
@@ -42,14 +42,13 @@ final class LstmGates {
             int zr = r * n;
             int hs = hOffset + r * units;
             int cs = cOffset + r * units;
-            int done = Activations.lstm(activation, recurrentActivation, z, zr, bias, units, c, cs, h, hs);
-            if (done < units) {
-                general(activation, recurrentActivation, z, zr, bias, units, done, h, hs, c, cs);
+            if (!Activations.lstm(activation, recurrentActivation, z, zr, bias, units, c, cs, h, hs)) {
+                general(activation, recurrentActivation, z, zr, bias, units, h, hs, c, cs);
             }
         }
     }
 
-    /** Units {@code [from, units)} of one row, one activation at a time over each gate's slice. */
+    /** One row, one activation at a time over each gate's slice. */
     private static void general(
             Activation activation,
             Activation recurrentActivation,
@@ -57,33 +56,31 @@ final class LstmGates {
             int zi,
             float[] bias,
             int units,
-            int from,
             float[] h,
             int hs,
             float[] c,
             int cs) {
-        int width = units - from;
         int zf = zi + units;
         int zc = zf + units;
         int zo = zc + units;
         if (bias != null) {
             for (int g = 0; g < GATES * units; g += units) {
-                for (int j = from; j < units; j++) {
+                for (int j = 0; j < units; j++) {
                     z[zi + g + j] += bias[g + j];
                 }
             }
         }
-        Activations.apply(recurrentActivation, z, zi + from, 1, width);
-        Activations.apply(recurrentActivation, z, zf + from, 1, width);
-        Activations.apply(activation, z, zc + from, 1, width);
-        Activations.apply(recurrentActivation, z, zo + from, 1, width);
-        for (int j = from; j < units; j++) {
+        Activations.apply(recurrentActivation, z, zi, 1, units);
+        Activations.apply(recurrentActivation, z, zf, 1, units);
+        Activations.apply(activation, z, zc, 1, units);
+        Activations.apply(recurrentActivation, z, zo, 1, units);
+        for (int j = 0; j < units; j++) {
             float cNew = z[zf + j] * c[cs + j] + z[zi + j] * z[zc + j];
             c[cs + j] = cNew;
             z[zc + j] = cNew; // the c gate is consumed; reuse its slot for act(c')
         }
-        Activations.apply(activation, z, zc + from, 1, width);
-        for (int j = from; j < units; j++) {
+        Activations.apply(activation, z, zc, 1, units);
+        for (int j = 0; j < units; j++) {
             h[hs + j] = z[zo + j] * z[zc + j];
         }
     }

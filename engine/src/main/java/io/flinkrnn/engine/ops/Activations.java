@@ -59,14 +59,15 @@ public final class Activations {
     }
 
     /**
-     * The LSTM update of one key on the vectorized path, for Keras's default tanh activation and
-     * sigmoid recurrent activation, bias included: from the pre-activations {@code z[zOffset..]} of
-     * gates i, f, c, o ({@code 4 * units}, {@code bias} not yet added, or {@code null}), {@code c' =
-     * f*c + i*tanh(z_c)} and {@code h' = o*tanh(c')} overwrite {@code c} and {@code h}. Returns how
-     * many leading units it updated, whole SIMD vectors only; 0 when it does not apply, leaving every
-     * unit to the caller's general path. It consumes z's slots of the units it updates.
+     * The LSTM update of one key for Keras's default tanh activation and sigmoid recurrent
+     * activation, bias included: from the pre-activations {@code z[zOffset..]} of gates i, f, c, o
+     * ({@code 4 * units}, {@code bias} not yet added, or {@code null}), {@code c' = f*c +
+     * i*tanh(z_c)} and {@code h' = o*tanh(c')} overwrite {@code c} and {@code h}, through {@link
+     * FloatExp#lstmCell} and {@link FloatExp#lstmOutput}: whole SIMD vectors on the vectorized path,
+     * the rest here, with the same bits. Returns false, touching nothing, for other activations:
+     * the caller's general path then takes every unit. It consumes z.
      */
-    public static int lstm(
+    public static boolean lstm(
             Activation activation,
             Activation recurrentActivation,
             float[] z,
@@ -77,12 +78,33 @@ public final class Activations {
             int cOffset,
             float[] h,
             int hOffset) {
-        if (!VECTOR
-                || activation.kind() != Activation.Kind.TANH
-                || recurrentActivation.kind() != Activation.Kind.SIGMOID) {
-            return 0;
+        if (activation.kind() != Activation.Kind.TANH || recurrentActivation.kind() != Activation.Kind.SIGMOID) {
+            return false;
         }
-        return VectorActivations.lstm(z, zOffset, bias, units, c, cOffset, h, hOffset);
+        int done = VECTOR ? VectorActivations.lstm(z, zOffset, bias, units, c, cOffset, h, hOffset) : 0;
+        lstmScalar(done, z, zOffset, bias, units, c, cOffset, h, hOffset);
+        return true;
+    }
+
+    /** {@link #lstm} for units {@code [from, units)}, one at a time. */
+    static void lstmScalar(
+            int from, float[] z, int zOffset, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
+        int zf = zOffset + units;
+        int zc = zf + units;
+        int zo = zc + units;
+        for (int j = from; j < units; j++) {
+            float ei = FloatExp.LSTM_SIGMOID.apply(biased(z[zOffset + j], bias, j));
+            float ef = FloatExp.LSTM_SIGMOID.apply(biased(z[zf + j], bias, units + j));
+            float eg = FloatExp.LSTM_TANH.apply(biased(z[zc + j], bias, 2 * units + j));
+            float eo = FloatExp.LSTM_SIGMOID.apply(biased(z[zo + j], bias, 3 * units + j));
+            float cNew = FloatExp.lstmCell(c[cOffset + j], ei, ef, eg);
+            c[cOffset + j] = cNew;
+            h[hOffset + j] = FloatExp.lstmOutput(eo, FloatExp.LSTM_TANH.apply(cNew));
+        }
+    }
+
+    private static float biased(float z, float[] bias, int at) {
+        return bias == null ? z : z + bias[at];
     }
 
     /** Every kind must be listed here: a kind model-io adds later fails this build, not a model. */

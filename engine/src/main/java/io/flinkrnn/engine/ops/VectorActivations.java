@@ -1,5 +1,6 @@
 package io.flinkrnn.engine.ops;
 
+import io.flinkrnn.engine.ops.FloatExp.Exp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -17,89 +18,62 @@ final class VectorActivations {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
-    private static final FloatVector MINUS_ONE = FloatVector.broadcast(S, -1f);
-    // The exp's constants as vectors: broadcasting a scalar operand inside the loops is not always hoisted.
-    private static final FloatVector LOG2E = FloatVector.broadcast(S, FloatExp.LOG2E);
     private static final FloatVector ROUND = FloatVector.broadcast(S, FloatExp.ROUND);
-    private static final FloatVector C7 = FloatVector.broadcast(S, FloatExp.C7);
-    private static final FloatVector C6 = FloatVector.broadcast(S, FloatExp.C6);
-    private static final FloatVector C5 = FloatVector.broadcast(S, FloatExp.C5);
-    private static final FloatVector C4 = FloatVector.broadcast(S, FloatExp.C4);
-    private static final FloatVector C3 = FloatVector.broadcast(S, FloatExp.C3);
-    private static final FloatVector C2 = FloatVector.broadcast(S, FloatExp.C2);
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final IntVector MAGNITUDE = IntVector.broadcast(I, FloatExp.MAGNITUDE);
-    private static final IntVector LIMIT_BITS = IntVector.broadcast(I, FloatExp.LIMIT_BITS);
     private static final IntVector SIGN = IntVector.broadcast(I, FloatExp.SIGN);
     private static final IntVector BIAS = IntVector.broadcast(I, FloatExp.BIAS);
-    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(S, -FloatExp.LN2_HI);
-    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(S, -FloatExp.LN2_LO);
+    private static final Lanes SIGMOID = new Lanes(FloatExp.SIGMOID);
+    private static final Lanes TANH = new Lanes(FloatExp.TANH);
+    private static final Lanes LSTM_SIGMOID = new Lanes(FloatExp.LSTM_SIGMOID);
+    private static final Lanes LSTM_TANH = new Lanes(FloatExp.LSTM_TANH);
+
+    /**
+     * An {@link Exp}'s constants as vectors: broadcasting a scalar operand inside the loops is not
+     * always hoisted. A record, as C2 trusts its final fields: held in a static final, they fold to
+     * constants.
+     */
+    private record Lanes(
+            IntVector limitBits,
+            FloatVector log2e,
+            FloatVector minusLn2,
+            FloatVector d0,
+            FloatVector d1,
+            FloatVector d2,
+            FloatVector d3,
+            FloatVector d4,
+            FloatVector d5) {
+
+        Lanes(Exp e) {
+            this(
+                    IntVector.broadcast(I, e.limitBits()),
+                    FloatVector.broadcast(S, e.log2e()),
+                    FloatVector.broadcast(S, e.minusLn2()),
+                    FloatVector.broadcast(S, e.d0()),
+                    FloatVector.broadcast(S, e.d1()),
+                    FloatVector.broadcast(S, e.d2()),
+                    FloatVector.broadcast(S, e.d3()),
+                    FloatVector.broadcast(S, e.d4()),
+                    FloatVector.broadcast(S, e.d5()));
+        }
+    }
 
     private VectorActivations() {}
 
-    /** {@code 1 / (1 + exp(-x))} in place over whole vectors from {@code from}. */
+    /** {@code 1 / (exp(-x) + 1)} in place over whole vectors from {@code from}. */
     static int sigmoid(float[] a, int from, int to) {
-        return sigmoid(a, from, to, null, 0);
-    }
-
-    /** {@code 1 - 2 / (exp(2x) + 1)} in place over whole vectors from {@code from}; ±1 where exp overflows. */
-    static int tanh(float[] a, int from, int to) {
-        return tanh(a, from, to, null, 0);
-    }
-
-    /**
-     * The sigmoid/tanh LSTM update of one vector of {@code units} ({@link Activations#lstm}) over
-     * whole vectors, with the same operations in the same order as the general path. Every exp runs
-     * inside a small loop method of its own, and vectors never cross a call that C2 might not
-     * inline: a loop forming c' and h' with tanh(c') in its body made this method big enough for C2
-     * to stop inlining there, and a vector passed to a call that is not inlined is boxed on the
-     * heap, several times slower. c' goes through memory (z's consumed c slot) instead.
-     */
-    static int lstm(float[] z, int zOffset, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
-        int end = S.loopBound(units);
-        int zf = zOffset + units;
-        int zc = zf + units;
-        int zo = zc + units;
-        sigmoid(z, zOffset, zOffset + end, bias, 0);
-        sigmoid(z, zf, zf + end, bias, units);
-        tanh(z, zc, zc + end, bias, 2 * units);
-        sigmoid(z, zo, zo + end, bias, 3 * units);
-        cellState(z, zOffset, zf, zc, c, cOffset, end);
-        tanh(z, zc, zc + end, null, 0);
-        for (int j = 0; j < end; j += L) {
-            FloatVector.fromArray(S, z, zo + j)
-                    .mul(FloatVector.fromArray(S, z, zc + j))
-                    .intoArray(h, hOffset + j);
-        }
-        return end;
-    }
-
-    /** {@code c' = f*c + i*g} into c and into g's slot, whose tanh the output needs next. */
-    private static void cellState(float[] z, int zi, int zf, int zc, float[] c, int cOffset, int end) {
-        for (int j = 0; j < end; j += L) {
-            FloatVector i = FloatVector.fromArray(S, z, zi + j);
-            FloatVector f = FloatVector.fromArray(S, z, zf + j);
-            FloatVector g = FloatVector.fromArray(S, z, zc + j);
-            FloatVector cNew = f.mul(FloatVector.fromArray(S, c, cOffset + j)).add(i.mul(g));
-            cNew.intoArray(c, cOffset + j);
-            cNew.intoArray(z, zc + j);
-        }
-    }
-
-    /** Sigmoid of {@code a[i] + bias[b + i - from]} (no bias when it is null) in place. */
-    private static int sigmoid(float[] a, int from, int to, float[] bias, int b) {
-        int end = exp(a, from, to, bias, b, MINUS_ONE);
+        int end = exp(a, from, to, null, 0, SIGMOID);
         for (int i = from; i < end; i += L) {
             ONE.div(FloatVector.fromArray(S, a, i).add(ONE)).intoArray(a, i);
         }
         return end;
     }
 
-    /** Tanh of {@code a[i] + bias[b + i - from]} (no bias when it is null) in place. */
-    private static int tanh(float[] a, int from, int to, float[] bias, int b) {
-        int end = exp(a, from, to, bias, b, TWO);
+    /** {@code 1 - 2 / (exp(2x) + 1)} in place over whole vectors from {@code from}; ±1 where exp overflows. */
+    static int tanh(float[] a, int from, int to) {
+        int end = exp(a, from, to, null, 0, TANH);
         for (int i = from; i < end; i += L) {
             ONE.sub(TWO.div(FloatVector.fromArray(S, a, i).add(ONE))).intoArray(a, i);
         }
@@ -107,24 +81,59 @@ final class VectorActivations {
     }
 
     /**
-     * {@code a[i] = exp(k * (a[i] + bias[b + i - from]))} in place over whole vectors: {@link
-     * FloatExp#exp}, lane by lane, operation for operation. The only method that holds the exp's
-     * vectors, all in one loop body, so no vector ever crosses a call.
+     * The sigmoid/tanh LSTM update of one vector of {@code units} ({@link Activations#lstm}) over
+     * whole vectors, with {@link FloatExp#lstmCell} and {@link FloatExp#lstmOutput}'s operations in
+     * their order. Every exp runs inside the one loop method that holds exp's vectors, and vectors
+     * never cross a call that C2 might not inline: a vector passed to a call that is not inlined is
+     * boxed on the heap, several times slower. The gates' exps overwrite their z slots; c' and then
+     * its exp go through g's slot.
      */
-    private static int exp(float[] a, int from, int to, float[] bias, int b, FloatVector k) {
+    static int lstm(float[] z, int zOffset, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
+        int end = S.loopBound(units);
+        int zf = zOffset + units;
+        int zc = zf + units;
+        int zo = zc + units;
+        exp(z, zOffset, zOffset + end, bias, 0, LSTM_SIGMOID);
+        exp(z, zf, zf + end, bias, units, LSTM_SIGMOID);
+        exp(z, zc, zc + end, bias, 2 * units, LSTM_TANH);
+        exp(z, zo, zo + end, bias, 3 * units, LSTM_SIGMOID);
+        for (int j = 0; j < end; j += L) {
+            FloatVector ei = FloatVector.fromArray(S, z, zOffset + j);
+            FloatVector ef = FloatVector.fromArray(S, z, zf + j);
+            FloatVector eg = FloatVector.fromArray(S, z, zc + j);
+            FloatVector cNew = FloatVector.fromArray(S, c, cOffset + j)
+                    .div(ef.add(ONE))
+                    .add(eg.sub(ONE).div(ei.add(ONE).mul(eg.add(ONE))));
+            cNew.intoArray(c, cOffset + j);
+            cNew.intoArray(z, zc + j);
+        }
+        exp(z, zc, zc + end, null, 0, LSTM_TANH);
+        for (int j = 0; j < end; j += L) {
+            FloatVector eo = FloatVector.fromArray(S, z, zo + j);
+            FloatVector ec = FloatVector.fromArray(S, z, zc + j);
+            ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hOffset + j);
+        }
+        return end;
+    }
+
+    /**
+     * {@code a[i] = exp(k * (a[i] + bias[b + i - from]))} (no bias when it is null) in place over
+     * whole vectors: {@link Exp#apply}, lane by lane, operation for operation. The only method that
+     * holds the exp's vectors, all in one loop body, so no vector ever crosses a call.
+     */
+    private static int exp(float[] a, int from, int to, float[] bias, int b, Lanes e) {
         int end = from + S.loopBound(to - from);
         for (int i = from; i < end; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, i);
-            FloatVector x = (bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + i - from))).mul(k);
+            FloatVector x = bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + i - from));
             IntVector xBits = (IntVector) x.viewAsIntegralLanes();
-            FloatVector t = (FloatVector)
-                    xBits.and(MAGNITUDE).min(LIMIT_BITS).or(xBits.and(SIGN)).viewAsFloatingLanes();
-            FloatVector shifted = t.fma(LOG2E, ROUND);
+            FloatVector u = (FloatVector)
+                    xBits.and(MAGNITUDE).min(e.limitBits).or(xBits.and(SIGN)).viewAsFloatingLanes();
+            FloatVector shifted = u.fma(e.log2e, ROUND);
             FloatVector n = shifted.sub(ROUND);
-            FloatVector r = n.fma(MINUS_LN2_HI, t);
-            r = n.fma(MINUS_LN2_LO, r);
-            FloatVector r2 = r.mul(r);
-            FloatVector p = r2.fma(r2.fma(r2.fma(r.fma(C7, C6), r.fma(C5, C4)), r.fma(C3, C2)), r.add(ONE));
+            FloatVector s = n.fma(e.minusLn2, u);
+            FloatVector s2 = s.mul(s);
+            FloatVector p = s2.fma(s2.fma(s.fma(e.d5, e.d4), s.fma(e.d3, e.d2)), s.fma(e.d1, e.d0));
             IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
             FloatVector scale = (FloatVector) bits.add(BIAS)
                     .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
