@@ -1,6 +1,9 @@
 package io.flinkrnn.operators;
 
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnSettings;
 import java.time.Duration;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
@@ -43,6 +46,7 @@ import org.apache.flink.util.Collector;
  * env.execute("rnn");
  * }</pre>
  */
+@PublicEvolving
 public final class RnnInference {
 
     private final ModelSource model;

@@ -4,11 +4,13 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.flinkrnn.model.LoadLimits;
 import java.time.Duration;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
 /** Every knob of the inference operator as a Flink {@link ConfigOption}, for config files and flags. */
+@PublicEvolving
 public final class RnnOptions {
 
     /** How events become model inputs: {@code stateful}, {@code window} or {@code auto} (the default). */

@@ -1,13 +1,13 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.operators.ModelLayout;
-import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
-import io.flinkrnn.operators.RnnInferenceOperator;
-import io.flinkrnn.operators.RnnSettings;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.model.ModelLayout;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal.model;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.engine.StateLayout;
@@ -13,6 +13,7 @@ import io.flinkrnn.model.spec.StackedCellsSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.flink.annotation.Internal;
 
 /**
  * What a key's state means, as one line: the input width, each carried recurrent layer's cell kind
@@ -27,6 +28,7 @@ import java.util.stream.Collectors;
  * <p>The line is part of the state format: savepoints hold it, so a change of its wording would
  * make every existing savepoint look written by another model.
  */
+@Internal
 public final class ModelLayout {
 
     private ModelLayout() {}

@@ -1,10 +1,12 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal.model;
 
 import io.flinkrnn.engine.Mode;
 import io.flinkrnn.model.spec.ModelSpec;
 import java.util.Locale;
+import org.apache.flink.annotation.Internal;
 
 /** Turns a mode name and an optional window length, from options or flags, into an engine mode. */
+@Internal
 public final class EngineModes {
 
     private EngineModes() {}

@@ -1,7 +1,11 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal;
 
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions;
 import java.io.Serializable;
 import java.time.Duration;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -16,6 +20,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param ordering whether an event whose ts is not after its key's last one is rejected
  * @param forecastMaxHorizon most steps a forecast control may ask for
  */
+@Internal
 public record RnnSettings(
         ModelSource model,
         String mode,

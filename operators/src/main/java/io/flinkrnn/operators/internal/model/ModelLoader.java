@@ -1,12 +1,15 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal.model;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.spec.ModelSpec;
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.store.ModelStore;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Reads model files once per TaskManager JVM and shares the immutable {@link ModelSpec} among every
@@ -14,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Each instance compiles its own {@link InferenceModel}, because a compiled model keeps per-thread
  * scratch buffers.
  */
+@Internal
 public final class ModelLoader {
 
     /** A compiled model and the version label its outputs carry. */

@@ -1,6 +1,9 @@
-package io.flinkrnn.operators.bundle;
+package io.flinkrnn.operators.internal.bundle;
+
+import org.apache.flink.annotation.Internal;
 
 /** Ends a bundle once it holds {@code maxCount} events. */
+@Internal
 public final class CountBundleTrigger implements BundleTrigger {
 
     private static final long serialVersionUID = 1L;

@@ -1,15 +1,25 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal;
 
 import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.operators.bundle.BundleTrigger;
-import io.flinkrnn.operators.bundle.CountBundleTrigger;
-import io.flinkrnn.operators.bundle.EventBundle;
-import io.flinkrnn.operators.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.Control;
+import io.flinkrnn.operators.Forecast;
+import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.Prediction;
+import io.flinkrnn.operators.Rejected;
+import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.RnnSideOutputs;
+import io.flinkrnn.operators.internal.bundle.BundleTrigger;
+import io.flinkrnn.operators.internal.bundle.CountBundleTrigger;
+import io.flinkrnn.operators.internal.bundle.EventBundle;
+import io.flinkrnn.operators.internal.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.internal.model.ModelSwitch;
 import io.flinkrnn.operators.state.KeyState;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
@@ -44,6 +54,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * each of them finishes the bundle first, so no checkpoint holds half a bundle and exactly-once
  * needs nothing beyond keyed state.
  */
+@Internal
 public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         implements TwoInputStreamOperator<RnnEvent, Control, Prediction>,
                 Triggerable<String, VoidNamespace>,
@@ -474,7 +485,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     }
 
     /** Keys whose state a model change discarded since open, as {@code modelStateResets} counts them. */
-    long modelStateResets() {
+    public long modelStateResets() {
         return metrics.modelStateResets.getCount();
     }
 
@@ -486,7 +497,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     }
 
     /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */
-    long refusedSwaps() {
+    public long refusedSwaps() {
         return metrics.swapsRefused.getCount();
     }
 
