@@ -302,8 +302,7 @@ class KafkaRnnClusterIT {
         assertThat(Sample.sum(samples, "eventsPerSecond")).isNotNegative();
 
         ModelSource model = ModelSource.of(FIXTURE.file("keras").orElseThrow());
-        Configuration mode = new Configuration();
-        mode.set(RnnOptions.MODE, FIXTURE.mode());
+        Configuration mode = Configuration.fromMap(Map.of(RnnOptions.MODE.key(), FIXTURE.mode()));
         int stateFloats = ModelLoader.load(
                         model, RnnInference.forModel(model).configure(mode).settings())
                 .model()

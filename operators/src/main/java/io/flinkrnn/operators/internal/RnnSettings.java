@@ -3,6 +3,7 @@ package io.flinkrnn.operators.internal;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.model.EngineModes;
 import java.io.Serializable;
 import java.time.Duration;
 import org.apache.flink.annotation.Internal;
@@ -23,7 +24,7 @@ import org.apache.flink.configuration.ReadableConfig;
 @Internal
 public record RnnSettings(
         ModelSource model,
-        String mode,
+        RnnOptions.Mode mode,
         Integer window,
         int bundleMaxEvents,
         Duration bundleMaxDelay,
@@ -41,6 +42,7 @@ public record RnnSettings(
         if (model == null) {
             throw new IllegalArgumentException("no model: call RnnInference.forModel(...)");
         }
+        EngineModes.checkWindow(mode, window);
         if (bundleMaxEvents < 1) {
             throw new IllegalArgumentException(
                     RnnOptions.BUNDLE_MAX_EVENTS.key() + " must be at least 1, got " + bundleMaxEvents);
@@ -60,10 +62,19 @@ public record RnnSettings(
         }
     }
 
+    /**
+     * The settings of {@code config} for {@code model} read within the loader limits {@code config}
+     * sets ({@code flink-rnn.model.limits.*}), as {@link io.flinkrnn.operators.RnnInference} resolves them.
+     */
+    public static RnnSettings of(ModelSource model, ReadableConfig config) {
+        return from(model.withLimits(RnnOptions.loadLimits(config)), config);
+    }
+
+    /** The settings of {@code config} for {@code model}, whose loader limits are taken as they are. */
     public static RnnSettings from(ModelSource model, ReadableConfig config) {
         return new RnnSettings(
                 model,
-                config.get(RnnOptions.MODE),
+                EngineModes.mode(config),
                 config.getOptional(RnnOptions.WINDOW).orElse(null),
                 config.get(RnnOptions.BUNDLE_MAX_EVENTS),
                 config.get(RnnOptions.BUNDLE_MAX_DELAY),

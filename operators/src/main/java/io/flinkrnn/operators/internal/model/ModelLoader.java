@@ -30,6 +30,36 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     public static Loaded load(ModelSource source, RnnSettings settings) {
+        Resolved r = resolve(source);
+        return new Loaded(compile(r.spec(), settings), r.version());
+    }
+
+    /**
+     * The client's check before submission: the model the settings name, compiled in their mode.
+     * Wrong options fail here. A store version that cannot be fetched (missing, tampered) does not:
+     * a job restored from a savepoint resumes the version it was serving and takes the one it names
+     * as a swap request, which the operator refuses while the old version keeps serving.
+     *
+     * @throws IllegalArgumentException naming the option or the model's problem
+     */
+    public static void check(RnnSettings settings) {
+        Resolved r;
+        try {
+            r = resolve(settings.model());
+        } catch (RuntimeException e) {
+            if (settings.model().inStore()) {
+                return;
+            }
+            throw e;
+        }
+        compile(r.spec(), settings);
+    }
+
+    private static InferenceModel compile(ModelSpec spec, RnnSettings settings) {
+        return InferenceModel.compile(spec, EngineModes.of(settings.mode(), settings.window(), spec));
+    }
+
+    private static Resolved resolve(ModelSource source) {
         ModelSource key = source;
         if (source.inStore() && "latest".equals(source.version())) {
             // 'latest' moves; pin it to the version it means now before caching.
@@ -38,9 +68,7 @@ public final class ModelLoader {
                     .version());
         }
         Resolved r = CACHE.computeIfAbsent(key, ModelLoader::read);
-        return new Loaded(
-                InferenceModel.compile(r.spec(), EngineModes.of(settings.mode(), settings.window(), r.spec())),
-                r.version());
+        return r;
     }
 
     /** The newest version in the source's store, for polling. */
