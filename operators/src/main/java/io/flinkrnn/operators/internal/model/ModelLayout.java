@@ -29,11 +29,42 @@ import org.apache.flink.annotation.Internal;
  * make every existing savepoint look written by another model.
  */
 @Internal
-public final class ModelLayout {
+public record ModelLayout(String line, int floats) {
 
-    private ModelLayout() {}
+    /** The layout of {@code model}'s states. */
+    public static ModelLayout of(InferenceModel model) {
+        return new ModelLayout(lineOf(model), model.stateLayout().size());
+    }
 
-    public static String of(InferenceModel model) {
+    /**
+     * Whether states of {@code other} are this layout's own: the same line, hence the same floats
+     * meaning the same things. Anything else is garbage to this model, however many floats it has.
+     */
+    public boolean compatibleWith(ModelLayout other) {
+        return line.equals(other.line);
+    }
+
+    /**
+     * Whether states a checkpoint recorded as written by {@code recordedLine} are this layout's own;
+     * {@code null}, from builds before the line was recorded, is taken as the same model (a key's
+     * float count is then the only check, {@link #fits}).
+     */
+    public boolean wrote(String recordedLine) {
+        return recordedLine == null || recordedLine.equals(line);
+    }
+
+    /** Whether a key's stored values have this layout's size: the per-key check, free since the length is stored. */
+    public boolean fits(float[] values) {
+        return values.length == floats;
+    }
+
+    /** The line, as messages and savepoints show it. */
+    @Override
+    public String toString() {
+        return line;
+    }
+
+    private static String lineOf(InferenceModel model) {
         StateLayout layout = model.stateLayout();
         List<String> parts = new ArrayList<>();
         parts.add("input " + model.inputSize());

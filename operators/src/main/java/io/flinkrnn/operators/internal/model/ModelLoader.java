@@ -7,6 +7,10 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.store.ModelStore;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.annotation.Internal;
@@ -25,7 +29,18 @@ public final class ModelLoader {
 
     private record Resolved(ModelSpec spec, String version) {}
 
+    /**
+     * Versions kept per model (per store and name, or per file): the one serving and the one before
+     * it, which other subtasks of the TaskManager may still serve while a swap reaches them all. An
+     * evicted version is only read again if asked for; a long-running job polling a store that
+     * publishes daily would otherwise hold every version it ever served.
+     */
+    static final int VERSIONS_KEPT = 2;
+
     private static final Map<ModelSource, Resolved> CACHE = new ConcurrentHashMap<>();
+
+    /** Per model (its source without a version), the cached sources, most recently loaded last. */
+    private static final Map<ModelSource, Deque<ModelSource>> RECENT = new HashMap<>();
 
     private ModelLoader() {}
 
@@ -68,7 +83,25 @@ public final class ModelLoader {
                     .version());
         }
         Resolved r = CACHE.computeIfAbsent(key, ModelLoader::read);
+        keepRecent(key);
         return r;
+    }
+
+    private static synchronized void keepRecent(ModelSource loaded) {
+        Deque<ModelSource> versions = RECENT.computeIfAbsent(loaded.withVersion(null), m -> new ArrayDeque<>());
+        versions.remove(loaded);
+        versions.addLast(loaded);
+        while (versions.size() > VERSIONS_KEPT) {
+            CACHE.remove(versions.removeFirst());
+        }
+    }
+
+    /** The versions of {@code source}'s model this JVM holds read, least recently loaded first. */
+    static synchronized List<String> cachedVersions(ModelSource source) {
+        return RECENT.getOrDefault(source.withVersion(null), new ArrayDeque<>()).stream()
+                .filter(CACHE::containsKey)
+                .map(ModelSource::version)
+                .toList();
     }
 
     /** The newest version in the source's store, for polling. */

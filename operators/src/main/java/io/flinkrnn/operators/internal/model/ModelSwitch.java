@@ -42,7 +42,7 @@ public final class ModelSwitch implements AutoCloseable {
     private final ExecutorService loader;
     private ModelLoader.Loaded current;
     /** {@link ModelLayout} of {@link #current}. */
-    private String layout;
+    private ModelLayout layout;
 
     private CompletableFuture<ModelLoader.Loaded> next;
     private long generation;
@@ -85,7 +85,7 @@ public final class ModelSwitch implements AutoCloseable {
         return current.version();
     }
 
-    public String layout() {
+    public ModelLayout layout() {
         return layout;
     }
 
@@ -96,7 +96,7 @@ public final class ModelSwitch implements AutoCloseable {
      * starts every key fresh, {@code keep} and {@code fail} stop the job naming both models.
      */
     public Outcome resume(String writtenBy, String writtenLayout) {
-        if (writtenLayout == null || writtenLayout.equals(layout)) {
+        if (layout.wrote(writtenLayout)) {
             return Outcome.NONE;
         }
         String change = "the restored state was written by model " + describe(writtenBy, writtenLayout)
@@ -119,7 +119,7 @@ public final class ModelSwitch implements AutoCloseable {
             return true;
         }
         throw stop("a restored key holds " + floats + " floats of state, model " + describe(current.version(), layout)
-                + " needs " + current.model().stateLayout().size() + ": the state was written by another model; swap"
+                + " needs " + layout.floats() + ": the state was written by another model; swap"
                 + " policy " + policyName() + " never reuses another model's states (use reset to start such keys"
                 + " fresh)");
     }
@@ -184,8 +184,8 @@ public final class ModelSwitch implements AutoCloseable {
             return refuse("version " + candidate.version() + " takes " + fresh.inputSize()
                     + " features per event, the stream has " + old.inputSize());
         }
-        String freshLayout = ModelLayout.of(fresh);
-        boolean sameStates = freshLayout.equals(layout);
+        ModelLayout freshLayout = ModelLayout.of(fresh);
+        boolean sameStates = freshLayout.compatibleWith(layout);
         RnnOptions.SwapPolicy policy = settings.swapPolicy();
         if (!sameStates && policy == RnnOptions.SwapPolicy.FAIL) {
             throw stop("model version " + describe(candidate.version(), freshLayout) + " keeps states of another "
@@ -221,7 +221,7 @@ public final class ModelSwitch implements AutoCloseable {
         return settings.swapPolicy().name().toLowerCase(Locale.ROOT);
     }
 
-    private static String describe(String version, String layout) {
+    private static String describe(String version, Object layout) {
         return "'" + version + "' [" + layout + "]";
     }
 
