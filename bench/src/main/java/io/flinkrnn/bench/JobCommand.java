@@ -7,7 +7,7 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
-import io.flinkrnn.operators.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.flinkrnn.operators;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * A control event, broadcast to every subtask: the subtask that owns {@code key} acts on it.
  *
@@ -8,6 +10,7 @@ package io.flinkrnn.operators;
  * @param horizon forecast steps for {@link Kind#FORECAST}
  * @param version the store version (or {@code latest}) for {@link Kind#SWAP_MODEL}
  */
+@PublicEvolving
 public record Control(Kind kind, String key, int horizon, String version) {
 
     /** What a control asks for. */

@@ -3,6 +3,7 @@ package io.flinkrnn.operators;
 import io.flinkrnn.model.LoadLimits;
 import java.io.Serializable;
 import java.nio.file.Path;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Where the operator finds its Keras model: a {@code .h5}/{@code .keras} file or a JSON config with a
@@ -16,6 +17,7 @@ import java.nio.file.Path;
  * @param limits what the files may make the loader allocate ({@code flink-rnn.model.limits.*})
  * @serial exclude
  */
+@PublicEvolving
 public record ModelSource(String model, String weights, String store, String version, LoadLimits limits)
         implements Serializable {
 

@@ -1,5 +1,7 @@
 package io.flinkrnn.operators;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * The model's output for one event of one key, flattened in C order without the batch axis.
  *
@@ -11,6 +13,7 @@ package io.flinkrnn.operators;
  *     return_state}), else {@code null}
  * @param sourceTimestamp the event's {@link RnnEvent#sourceTimestamp()}
  */
+@PublicEvolving
 public record Prediction(
         String key, long timestamp, float[] outputs, String modelVersion, float[] states, long sourceTimestamp) {
 

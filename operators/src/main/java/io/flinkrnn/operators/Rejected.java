@@ -1,5 +1,7 @@
 package io.flinkrnn.operators;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * An event (or a control) that changed no state, and why.
  *
@@ -9,4 +11,5 @@ package io.flinkrnn.operators;
  *     Long#MIN_VALUE} for a refused model swap
  * @param reason a one-line reason naming what was wrong, e.g. the expected and the actual width
  */
+@PublicEvolving
 public record Rejected(String key, long timestamp, String reason) {}

@@ -1,6 +1,7 @@
 package io.flinkrnn.operators;
 
 import java.io.Serializable;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
@@ -15,6 +16,7 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *     #NO_SOURCE_TIMESTAMP}
  * @serial exclude
  */
+@PublicEvolving
 @TypeInfo(RnnEventSerializer.Factory.class)
 public record RnnEvent(String key, long timestamp, float[] features, long sourceTimestamp) implements Serializable {
 

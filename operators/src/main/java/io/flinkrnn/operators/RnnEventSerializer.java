@@ -5,6 +5,7 @@ import io.flinkrnn.operators.state.LayoutSnapshot;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Map;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -30,6 +31,7 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * A change of the bytes is a new layout: add it here and bump {@link #LAYOUT}.
  */
+@Internal
 public final class RnnEventSerializer extends TypeSerializer<RnnEvent> {
 
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,12 @@
 package io.flinkrnn.operators;
 
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.model.EngineModes;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.time.Duration;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
@@ -43,12 +49,14 @@ import org.apache.flink.util.Collector;
  * env.execute("rnn");
  * }</pre>
  */
+@PublicEvolving
 public final class RnnInference {
 
     private final ModelSource model;
     private final Configuration config = new Configuration();
     private DataStream<Control> controls;
     private String name = "flink-rnn";
+    private String uid;
 
     private RnnInference(ModelSource model) {
         this.model = model;
@@ -82,10 +90,21 @@ public final class RnnInference {
     /**
      * How events become model inputs (docs/SEMANTICS.md section 2), {@link RnnOptions#MODE}.
      *
-     * @param mode {@code stateful}, {@code window} or {@code auto}, which reads the model file
+     * @param mode {@code stateful}, {@code window} or {@code auto}, which reads the model file, in any case
      * @return this builder
+     * @throws IllegalArgumentException for another name
      */
     public RnnInference mode(String mode) {
+        return mode(EngineModes.mode(mode));
+    }
+
+    /**
+     * How events become model inputs (docs/SEMANTICS.md section 2), {@link RnnOptions#MODE}.
+     *
+     * @param mode the mode
+     * @return this builder
+     */
+    public RnnInference mode(RnnOptions.Mode mode) {
         config.set(RnnOptions.MODE, mode);
         return this;
     }
@@ -203,24 +222,45 @@ public final class RnnInference {
     }
 
     /**
-     * The settings {@link #apply(KeyedStream)} would use, checked.
+     * The settings {@link #apply(KeyedStream)} would use, checked without the model; for flink-rnn's
+     * own tools (replay, state bootstrap), which run the same settings outside a job.
      *
      * @return the model source and every option, resolved
      * @throws IllegalArgumentException naming the option whose value is invalid
      */
+    @Internal
     public RnnSettings settings() {
-        return RnnSettings.from(model.withLimits(RnnOptions.loadLimits(config)), config);
+        return RnnSettings.of(model, config);
     }
 
     /**
-     * Adds the inference operator to the job of {@code events}.
+     * The operator's uid, which savepoints key its state by: set it to restore a savepoint into a
+     * changed job graph ({@code flink-rnn state} tools name it with {@code --uid}).
+     *
+     * @param operatorUid the uid; unless set, Flink derives one from the job graph
+     * @return this builder
+     */
+    public RnnInference uid(String operatorUid) {
+        this.uid = operatorUid;
+        return this;
+    }
+
+    /**
+     * Adds the inference operator to the job of {@code events}. The model is read here, on the
+     * client, and compiled in the mode asked for, so that an option the model cannot serve (a mode
+     * name, a window without window mode, window mode on a model of free length, stateful mode on a
+     * non-causal layer, a loader limit) fails the job's build in one line rather than on every
+     * TaskManager, as {@code KafkaSourceBuilder.build()} checks its settings. A store version that
+     * cannot be fetched is left to the TaskManagers: restored from a savepoint, the job resumes the
+     * version it served and refuses that one as a swap.
      *
      * @param events the events, keyed by {@link RnnEvent#key()}; each key is one batch row
      * @return the predictions and the side outputs
-     * @throws IllegalArgumentException naming the option whose value is invalid
+     * @throws IllegalArgumentException naming the option whose value is invalid, or the model file's problem
      */
     public Result apply(KeyedStream<RnnEvent, String> events) {
         RnnSettings settings = settings();
+        ModelLoader.check(settings);
         DataStream<Control> control = controls != null ? controls : noControls(events);
         DataStream<Control> broadcast = control.broadcast();
         TwoInputTransformation<RnnEvent, Control, Prediction> transform = new TwoInputTransformation<>(
@@ -231,6 +271,9 @@ public final class RnnInference {
                 TypeInformation.of(Prediction.class),
                 events.getExecutionEnvironment().getParallelism(),
                 false);
+        if (uid != null) {
+            transform.setUid(uid);
+        }
         transform.setStateKeySelectors(events.getKeySelector(), null);
         transform.setStateKeyType(events.getKeyType());
         events.getExecutionEnvironment().addOperator(transform);

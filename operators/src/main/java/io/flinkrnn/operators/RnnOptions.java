@@ -4,17 +4,19 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.flinkrnn.model.LoadLimits;
 import java.time.Duration;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
 /** Every knob of the inference operator as a Flink {@link ConfigOption}, for config files and flags. */
+@PublicEvolving
 public final class RnnOptions {
 
     /** How events become model inputs: {@code stateful}, {@code window} or {@code auto} (the default). */
-    public static final ConfigOption<String> MODE = key("flink-rnn.mode")
-            .stringType()
-            .defaultValue("auto")
+    public static final ConfigOption<Mode> MODE = key("flink-rnn.mode")
+            .enumType(Mode.class)
+            .defaultValue(Mode.AUTO)
             .withDescription("stateful, window or auto (docs/SEMANTICS.md section 2): auto reads the model file.");
 
     /** The window length of window mode; the model's fixed input length unless set. */
@@ -134,6 +136,16 @@ public final class RnnOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("flink-rnn.model.limits: " + e.getMessage(), e);
         }
+    }
+
+    /** How events become model inputs (docs/SEMANTICS.md section 2); values are case-insensitive. */
+    public enum Mode {
+        /** Reads the model file: stateful for {@code stateful=True} or a free length, else window. */
+        AUTO,
+        /** Each key's states carry from event to event. */
+        STATEFUL,
+        /** Each event reruns the model from zero state over the key's last N events. */
+        WINDOW
     }
 
     /** What happens to keys' states when a new model version takes over. */

@@ -1,9 +1,11 @@
 package io.flinkrnn.operators;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;
 
 /** The operator's side outputs beside its predictions. */
+@PublicEvolving
 public final class RnnSideOutputs {
 
     /**

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.model.fixtures.Fixture;
-import io.flinkrnn.operators.bundle.BundleMetrics;
-import io.flinkrnn.operators.bundle.EventBundle;
-import io.flinkrnn.operators.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.bundle.BundleMetrics;
+import io.flinkrnn.operators.internal.bundle.EventBundle;
+import io.flinkrnn.operators.internal.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import io.flinkrnn.operators.state.KeyState;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.operators.RnnInferenceOperatorTest.Harness;
+import io.flinkrnn.operators.internal.RnnSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.internal.RnnSettings;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;

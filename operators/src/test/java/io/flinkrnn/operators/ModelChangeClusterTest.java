@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.operators.RnnInferenceOperatorTest.Harness;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.store.ModelManifest;
 import io.flinkrnn.operators.store.ModelStore;
 import java.nio.file.Files;

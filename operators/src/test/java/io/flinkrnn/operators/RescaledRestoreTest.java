@@ -4,6 +4,7 @@ import static io.flinkrnn.operators.KerasOutputs.assertMatches;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.internal.RnnSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.flinkrnn.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkrnn.operators.internal.EventValidator;
 import java.io.IOException;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

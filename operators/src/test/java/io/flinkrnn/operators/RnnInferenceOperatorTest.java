@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -4,6 +4,8 @@ import static io.flinkrnn.operators.KerasOutputs.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

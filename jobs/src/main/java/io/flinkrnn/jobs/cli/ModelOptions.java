@@ -5,20 +5,17 @@ import io.flinkrnn.engine.Mode;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.LoadLimits;
 import io.flinkrnn.model.spec.ModelSpec;
-import io.flinkrnn.operators.EngineModes;
-import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnOptions;
-import java.nio.file.Path;
+import io.flinkrnn.operators.internal.model.EngineModes;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Option;
 
-/** The model options shared by the commands: which file, how to read it, and how to stream it. */
-public final class ModelOptions {
+/** The model options shared by the commands: which file ({@link ModelFile}), how to read it, and how to stream it. */
+public final class ModelOptions extends ModelFile {
 
     private static final String LIMITS_PREFIX = "flink-rnn.model.limits.";
 
@@ -29,12 +26,6 @@ public final class ModelOptions {
             RnnOptions.MAX_JSON_DEPTH.key(),
             RnnOptions.MAX_LAYERS.key(),
             RnnOptions.MAX_TENSOR_ELEMENTS.key());
-
-    @Option(names = "--model", required = true, description = "Keras .h5 full model, .keras archive, or JSON config.")
-    Path model;
-
-    @Option(names = "--weights", description = "Weights .h5 for a JSON config (model.save_weights).")
-    Path weights;
 
     @Option(
             names = "--mode",
@@ -91,9 +82,8 @@ public final class ModelOptions {
 
     /** The operator builder for the same model and mode, for commands that run a Flink job. */
     public RnnInference inference() {
-        ModelSource source = weights == null ? ModelSource.of(model) : ModelSource.of(model, weights);
         RnnInference inference =
-                RnnInference.forModel(source).configure(limitOptions()).mode(mode.toLowerCase(Locale.ROOT));
+                RnnInference.forModel(source()).configure(limitOptions()).mode(mode);
         return window == null ? inference : inference.window(window);
     }
 }

@@ -3,11 +3,11 @@ package io.flinkrnn.jobs.cli;
 import io.flinkrnn.operators.store.ModelManifest;
 import io.flinkrnn.operators.store.ModelStore;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -25,13 +25,6 @@ import picocli.CommandLine.Spec;
         })
 public final class StoreCommand implements Runnable {
 
-    @Option(
-            names = "--store",
-            required = true,
-            scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Root URI of the store, e.g. file:///var/flink-rnn/models")
-    String store;
-
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -40,8 +33,32 @@ public final class StoreCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    ModelStore open() {
-        return ModelStore.at(store);
+    /**
+     * {@code -h, --help} alone, for subcommands whose {@code --version} names a model version: the
+     * standard help options' {@code --version} would take it over, and {@code --help} with it.
+     */
+    static final class HelpOnly {
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
+        boolean help;
+    }
+
+    /**
+     * {@code --store}, on each subcommand rather than on {@code store}: a required option of the
+     * parent would be missing from {@code store put --help} and fail it.
+     */
+    static final class StoreRoot {
+        @Option(
+                names = "--store",
+                required = true,
+                description = "Root URI of the store, e.g. file:///var/flink-rnn/models")
+        String uri;
+
+        ModelStore open() {
+            return ModelStore.at(uri);
+        }
     }
 
     static String describe(ModelManifest m) {
@@ -56,29 +73,29 @@ public final class StoreCommand implements Runnable {
                 Instant.ofEpochMilli(m.createdMillis()));
     }
 
-    @Command(
-            name = "put",
-            mixinStandardHelpOptions = true,
-            description = "Checks that flink-rnn can run a model, then stores it as a new version.")
+    @Command(name = "put", description = "Checks that flink-rnn can run a model, then stores it as a new version.")
     static final class Put implements Callable<Integer> {
         @ParentCommand
         StoreCommand parent;
 
+        @Mixin
+        HelpOnly help;
+
+        @Mixin
+        StoreRoot store;
+
         @Option(names = "--name", required = true, description = "Model name.")
         String name;
 
-        @Option(names = "--model", required = true, description = "Keras .h5, .keras, or JSON config.")
-        Path model;
-
-        @Option(names = "--weights", description = "Weights .h5 for a JSON config.")
-        Path weights;
+        @Mixin
+        ModelFile model;
 
         @Option(names = "--version", description = "Version label (default: the next number).")
         String version;
 
         @Override
         public Integer call() {
-            ModelManifest m = parent.open().put(name, model, weights, version);
+            ModelManifest m = store.open().put(name, model.model(), model.weights(), version);
             parent.spec.commandLine().getOut().println("stored " + describe(m));
             return 0;
         }
@@ -89,16 +106,19 @@ public final class StoreCommand implements Runnable {
         @ParentCommand
         StoreCommand parent;
 
+        @Mixin
+        StoreRoot store;
+
         @Option(names = "--name", description = "Only this model.")
         String name;
 
         @Override
         public Integer call() {
             PrintWriter out = parent.spec.commandLine().getOut();
-            List<ModelManifest> all = parent.open().list(name);
+            List<ModelManifest> all = store.open().list(name);
             all.forEach(m -> out.println(describe(m)));
             if (all.isEmpty()) {
-                out.println("no models in " + parent.store);
+                out.println("no models in " + store.uri);
             }
             return 0;
         }
@@ -106,11 +126,16 @@ public final class StoreCommand implements Runnable {
 
     @Command(
             name = "verify",
-            mixinStandardHelpOptions = true,
             description = "Rehashes stored files; exits 1 naming every file that does not match its manifest.")
     static final class Verify implements Callable<Integer> {
         @ParentCommand
         StoreCommand parent;
+
+        @Mixin
+        HelpOnly help;
+
+        @Mixin
+        StoreRoot store;
 
         @Option(names = "--name", description = "Only this model.")
         String name;
@@ -123,7 +148,7 @@ public final class StoreCommand implements Runnable {
             if (version != null && name == null) {
                 throw new IllegalArgumentException("--version needs --name");
             }
-            List<String> problems = parent.open().verify(name, version);
+            List<String> problems = store.open().verify(name, version);
             PrintWriter out = parent.spec.commandLine().getOut();
             problems.forEach(p -> parent.spec.commandLine().getErr().println("error: " + p));
             if (problems.isEmpty()) {
@@ -135,11 +160,16 @@ public final class StoreCommand implements Runnable {
 
     @Command(
             name = "inspect",
-            mixinStandardHelpOptions = true,
             description = "Prints a stored version's manifest and its model summary (hashes checked).")
     static final class Inspect implements Callable<Integer> {
         @ParentCommand
         StoreCommand parent;
+
+        @Mixin
+        HelpOnly help;
+
+        @Mixin
+        StoreRoot store;
 
         @Option(names = "--name", required = true, description = "Model name.")
         String name;
@@ -149,7 +179,7 @@ public final class StoreCommand implements Runnable {
 
         @Override
         public Integer call() {
-            ModelStore.StoredModel stored = parent.open().fetch(name, version);
+            ModelStore.StoredModel stored = store.open().fetch(name, version);
             PrintWriter out = parent.spec.commandLine().getOut();
             out.println(describe(stored.manifest()));
             stored.manifest()

@@ -1,7 +1,7 @@
 package io.flinkrnn.jobs.replay;
 
-import io.flinkrnn.operators.EventValidator;
 import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.internal.EventValidator;
 import java.util.HashMap;
 import java.util.Map;
 

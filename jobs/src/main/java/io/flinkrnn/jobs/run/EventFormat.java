@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.flinkrnn.operators.RnnEvent;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * How an event is written in a Kafka record's value: JSON {@code {"key": "...", "ts": 123, "x": [..]}}
@@ -82,14 +81,6 @@ public enum EventFormat {
             .build();
 
     abstract RnnEvent parse(byte[] value) throws BadEvent;
-
-    static EventFormat named(String name) {
-        try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(RunOptions.FORMAT.key() + " is json or csv; got '" + name + "'");
-        }
-    }
 
     /** A record that is not an event of this format. */
     static final class BadEvent extends Exception {

@@ -1,7 +1,7 @@
 package io.flinkrnn.jobs.run;
 
-import io.flinkrnn.operators.EventValidator;
 import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.internal.EventValidator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;

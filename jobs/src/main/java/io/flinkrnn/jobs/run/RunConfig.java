@@ -2,10 +2,11 @@ package io.flinkrnn.jobs.run;
 
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.EnumOptions;
+import io.flinkrnn.operators.internal.model.EngineModes;
 import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -115,11 +116,7 @@ public final class RunConfig {
             }
         }
         RnnOptions.loadLimits(config);
-        String mode = config.get(RnnOptions.MODE).toLowerCase(Locale.ROOT);
-        if (config.contains(RnnOptions.WINDOW) && !mode.equals("window")) {
-            throw new IllegalArgumentException(RnnOptions.WINDOW.key() + " is set but " + RnnOptions.MODE.key()
-                    + " is '" + mode + "': a window length needs window mode");
-        }
+        EngineModes.checkWindow(config);
         String controls = config.getOptional(RunOptions.CONTROL_TOPIC).orElse(null);
         for (ConfigOption<String> other :
                 new ConfigOption[] {RunOptions.TOPIC, RunOptions.OUTPUT_TOPIC, RunOptions.DEAD_LETTER_TOPIC}) {
@@ -196,7 +193,7 @@ public final class RunConfig {
     }
 
     public EventFormat format() {
-        return EventFormat.named(config.get(RunOptions.FORMAT));
+        return EnumOptions.get(config, RunOptions.FORMAT, RunOptions.FORMAT.key());
     }
 
     public OutputTimestamp outputTimestamp() {
@@ -204,7 +201,7 @@ public final class RunConfig {
     }
 
     public StartingOffsets startingOffsets() {
-        return StartingOffsets.named(config.get(RunOptions.STARTING_OFFSETS));
+        return EnumOptions.get(config, RunOptions.STARTING_OFFSETS, RunOptions.STARTING_OFFSETS.key());
     }
 
     public String get(ConfigOption<String> option) {

@@ -75,9 +75,9 @@ public final class RunOptions {
             .defaultValue("flink-rnn")
             .withDescription("Consumer group; offsets are committed on checkpoints, for monitoring only.");
 
-    public static final ConfigOption<String> STARTING_OFFSETS = key("flink-rnn.kafka.starting-offsets")
-            .stringType()
-            .defaultValue("committed")
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = key("flink-rnn.kafka.starting-offsets")
+            .enumType(StartingOffsets.class)
+            .defaultValue(StartingOffsets.COMMITTED)
             .withDescription("earliest, latest, or committed (the group's offsets, else earliest). "
                     + "A restored checkpoint always wins over this.");
 
@@ -105,9 +105,9 @@ public final class RunOptions {
             .withDescription("In event-time mode, a partition without records for this long stops holding the "
                     + "watermark back (WatermarkStrategy.withIdleness); its later events may then be late.");
 
-    public static final ConfigOption<String> FORMAT = key("flink-rnn.input.format")
-            .stringType()
-            .defaultValue("json")
+    public static final ConfigOption<EventFormat> FORMAT = key("flink-rnn.input.format")
+            .enumType(EventFormat.class)
+            .defaultValue(EventFormat.JSON)
             .withDescription("json: {\"key\": \"...\", \"ts\": 123, \"x\": [..]}; csv: key,ts,x0,x1,...");
 
     private RunOptions() {}

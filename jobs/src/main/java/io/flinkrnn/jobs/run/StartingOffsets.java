@@ -1,6 +1,5 @@
 package io.flinkrnn.jobs.run;
 
-import java.util.Locale;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
@@ -10,15 +9,6 @@ public enum StartingOffsets {
     LATEST,
     /** The consumer group's committed offsets; a group without any starts at the earliest. */
     COMMITTED;
-
-    static StartingOffsets named(String name) {
-        try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    RunOptions.STARTING_OFFSETS.key() + " is earliest, latest or committed; got '" + name + "'");
-        }
-    }
 
     OffsetsInitializer initializer() {
         return switch (this) {

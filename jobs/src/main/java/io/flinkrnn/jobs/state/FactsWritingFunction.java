@@ -1,7 +1,7 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.operators.OperatorFacts;
-import io.flinkrnn.operators.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.state.KeyState;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.util.List;

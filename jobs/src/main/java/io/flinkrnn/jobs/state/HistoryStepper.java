@@ -1,10 +1,10 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.RnnEvent;
-import io.flinkrnn.operators.RnnSettings;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import io.flinkrnn.operators.state.KeyState;
 import org.apache.flink.api.common.functions.OpenContext;
 

@@ -1,13 +1,13 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.operators.ModelLayout;
-import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
-import io.flinkrnn.operators.RnnInferenceOperator;
-import io.flinkrnn.operators.RnnSettings;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.internal.model.ModelLayout;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -113,8 +113,8 @@ public final class RnnStates {
      */
     public void requireWrittenBy(InferenceModel model, String modelName) throws Exception {
         OperatorFacts written = facts();
-        String layout = ModelLayout.of(model);
-        if (written.layout() != null && !written.layout().equals(layout)) {
+        ModelLayout layout = ModelLayout.of(model);
+        if (!layout.wrote(written.layout())) {
             throw new IllegalArgumentException("savepoint " + operator.savepoint() + " holds states of model '"
                     + written.version() + "' [" + written.layout() + "], not of model '" + modelName + "' ["
                     + layout + "]");
@@ -180,7 +180,8 @@ public final class RnnStates {
         RnnSettings settings = inference.settings();
         ModelLoader.Loaded model = ModelLoader.load(settings.model(), settings);
         HistoryCsv.Scan scan = HistoryCsv.scan(history, model.model().inputSize());
-        OperatorFacts facts = new OperatorFacts(0, 0, model.version(), ModelLayout.of(model.model()), 0);
+        OperatorFacts facts = new OperatorFacts(
+                0, 0, model.version(), ModelLayout.of(model.model()).line(), 0);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         DataStream<RnnEvent> events = env.fromSource(
                         new DataGeneratorSource<>(

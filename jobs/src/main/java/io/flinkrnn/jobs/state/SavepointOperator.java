@@ -1,6 +1,6 @@
 package io.flinkrnn.jobs.state;
 
-import io.flinkrnn.operators.RnnInferenceOperator;
+import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.state.LayoutSnapshot;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -7,10 +7,10 @@ import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /** One run of flink-rnn's command line in the test's JVM: its exit code and what it printed. */
-record CliRun(int exit, StringWriter out, StringWriter err) {
+public record CliRun(int exit, StringWriter out, StringWriter err) {
 
     /** Runs {@code command} (e.g. {@code state}) with {@code args}. */
-    static CliRun of(String command, String... args) {
+    public static CliRun of(String command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = FlinkRnnCli.commandLine();

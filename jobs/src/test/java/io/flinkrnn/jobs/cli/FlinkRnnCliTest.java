@@ -3,33 +3,32 @@ package io.flinkrnn.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.Fixture;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 class FlinkRnnCliTest {
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private CliRun last;
 
-    private int run(String... args) {
-        CommandLine cli = FlinkRnnCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+    private int run(String command, String... args) {
+        last = CliRun.of(command, args);
+        return last.exit();
     }
 
     @Test
     void versionNamesTheFlinkItRunsOn() {
         assertThat(run("--version")).isZero();
-        assertThat(out.toString()).contains("flink-rnn").contains("Apache Flink 2.2.");
+        assertThat(last.out().toString()).contains("flink-rnn").contains("Apache Flink 2.2.");
     }
 
     @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("Usage: flink-rnn").contains("help");
+        assertThat(last.out().toString()).contains("Usage: flink-rnn").contains("help");
     }
 
     @Test
@@ -37,13 +36,13 @@ class FlinkRnnCliTest {
         String model =
                 Fixture.named("keras3_stacked_long").file("keras").orElseThrow().toString();
         assertThat(run("inspect", "--model", model, "--limit", "max-layers=3")).isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(last.err().toString())
                 .contains("the model has 4 layers, more than the limit maxLayers (3)")
                 .doesNotContain("\tat ");
         assertThat(run("inspect", "--model", model, "--limit", "max-layers=4", "--limit", "max-file-size=1mb"))
                 .isZero();
         assertThat(run("inspect", "--model", model, "--limit", "max-layer=3")).isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(last.err().toString())
                 .contains("unknown --limit 'max-layer' (one of max-file-size, max-config-size, max-json-depth, "
                         + "max-layers, max-tensor-elements)");
     }
@@ -51,6 +50,28 @@ class FlinkRnnCliTest {
     @Test
     void unknownOptionIsAClearError() {
         assertThat(run("--frobnicate")).isEqualTo(2);
-        assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
+        assertThat(last.err().toString()).contains("Unknown option: '--frobnicate'");
+    }
+
+    /** Every command and subcommand, as the words that name it: {@code [store, put]}. */
+    static Stream<List<String>> everyCommand() {
+        return commands(FlinkRnnCli.commandLine(), List.of());
+    }
+
+    private static Stream<List<String>> commands(CommandLine parent, List<String> path) {
+        return parent.getSubcommands().entrySet().stream().flatMap(e -> {
+            List<String> sub =
+                    Stream.concat(path.stream(), Stream.of(e.getKey())).toList();
+            return Stream.concat(Stream.of(sub), commands(e.getValue(), sub));
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyCommand")
+    void helpOnEveryCommandPrintsItsUsageAndExitsZero(List<String> command) {
+        String[] args =
+                Stream.concat(command.stream().skip(1), Stream.of("--help")).toArray(String[]::new);
+        assertThat(run(command.get(0), args)).as(last.err().toString()).isZero();
+        assertThat(last.out().toString()).contains("Usage: flink-rnn " + String.join(" ", command));
     }
 }

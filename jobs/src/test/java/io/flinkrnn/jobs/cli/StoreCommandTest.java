@@ -3,14 +3,12 @@ package io.flinkrnn.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.Fixture;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code flink-rnn store} as a user runs it (docs/SEMANTICS.md section 8). */
 class StoreCommandTest {
@@ -21,21 +19,14 @@ class StoreCommandTest {
     @TempDir
     Path root;
 
-    private StringWriter out;
-    private StringWriter err;
+    private CliRun last;
 
     private int store(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        CommandLine cli = FlinkRnnCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 3];
-        all[0] = "store";
-        System.arraycopy(args, 0, all, 1, args.length);
-        all[args.length + 1] = "--store";
-        all[args.length + 2] = root.toUri().toString();
-        return cli.execute(all);
+        String[] all = Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--store";
+        all[args.length + 1] = root.toUri().toString();
+        last = CliRun.of("store", all);
+        return last.exit();
     }
 
     @Test
@@ -46,9 +37,9 @@ class StoreCommandTest {
                         "sensors",
                         "--model",
                         LSTM.file("keras").orElseThrow().toString()))
-                .as(err.toString())
+                .as(last.err().toString())
                 .isZero();
-        assertThat(out.toString()).startsWith("stored sensors 1  Keras " + LSTM.kerasVersion());
+        assertThat(last.out().toString()).startsWith("stored sensors 1  Keras " + LSTM.kerasVersion());
         assertThat(store(
                         "put",
                         "--name",
@@ -60,23 +51,25 @@ class StoreCommandTest {
                 .isZero();
 
         assertThat(store("list")).isZero();
-        assertThat(out.toString().lines()).hasSize(2).allMatch(l -> l.startsWith("sensors "));
-        assertThat(out.toString()).contains("sensors 1  Keras 3.").contains("sensors 2  Keras 2.");
+        assertThat(last.out().toString().lines()).hasSize(2).allMatch(l -> l.startsWith("sensors "));
+        assertThat(last.out().toString()).contains("sensors 1  Keras 3.").contains("sensors 2  Keras 2.");
 
         assertThat(store("inspect", "--name", "sensors", "--version", "1")).isZero();
-        assertThat(out.toString())
+        assertThat(last.out().toString())
                 .contains("model    model.keras")
                 .contains("Total params: " + String.format("%,d", LSTM.countParams()));
 
         assertThat(store("verify")).isZero();
-        assertThat(out.toString()).contains("all stored files match their manifests");
+        assertThat(last.out().toString()).contains("all stored files match their manifests");
 
         Path stored = root.resolve("sensors/2/weights.h5");
         Files.write(stored, new byte[] {42}, StandardOpenOption.APPEND);
         assertThat(store("verify", "--name", "sensors")).isEqualTo(1);
-        assertThat(err.toString()).contains(stored.getFileName().toString()).contains("does not match the manifest's");
+        assertThat(last.err().toString())
+                .contains(stored.getFileName().toString())
+                .contains("does not match the manifest's");
         assertThat(store("inspect", "--name", "sensors")).isEqualTo(2);
-        assertThat(err.toString()).contains("refusing to load sensors version 2");
+        assertThat(last.err().toString()).contains("refusing to load sensors version 2");
     }
 
     @Test
@@ -85,8 +78,8 @@ class StoreCommandTest {
         Files.writeString(notKeras, "definitely not HDF5");
         assertThat(store("put", "--name", "broken", "--model", notKeras.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: " + notKeras);
+        assertThat(last.err().toString()).startsWith("error: " + notKeras);
         assertThat(store("list")).isZero();
-        assertThat(out.toString()).startsWith("no models in ");
+        assertThat(last.out().toString()).startsWith("no models in ");
     }
 }

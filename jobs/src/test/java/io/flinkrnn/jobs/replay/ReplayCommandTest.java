@@ -2,12 +2,10 @@ package io.flinkrnn.jobs.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flinkrnn.jobs.cli.FlinkRnnCli;
+import io.flinkrnn.jobs.cli.CliRun;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /** {@code replay} against what real Keras computed for the fixtures (docs/SEMANTICS.md section 7). */
 class ReplayCommandTest {
@@ -25,15 +22,11 @@ class ReplayCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter err = new StringWriter();
+    private CliRun last;
 
     private int replay(String... args) {
-        CommandLine cli = FlinkRnnCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("replay"));
-        all.addAll(List.of(args));
-        return cli.execute(all.toArray(String[]::new));
+        last = CliRun.of("replay", args);
+        return last.exit();
     }
 
     private static String model(Fixture f) {
@@ -67,7 +60,7 @@ class ReplayCommandTest {
                         out.toString(),
                         "--batch",
                         "7"))
-                .as(err.toString())
+                .as(last.err().toString())
                 .isZero();
         assertEqualsKeras(out, f.expectedRows());
     }
@@ -85,7 +78,7 @@ class ReplayCommandTest {
                         f.events().toString(),
                         "--out",
                         out.toString()))
-                .as(err.toString())
+                .as(last.err().toString())
                 .isZero();
         assertEqualsKeras(out, f.expectedRows());
     }
@@ -113,7 +106,7 @@ class ReplayCommandTest {
                         "2",
                         "--state-backend",
                         backend))
-                .as(err.toString())
+                .as(last.err().toString())
                 .isZero();
         assertEqualsKeras(out, f.expectedRows());
     }
@@ -146,7 +139,7 @@ class ReplayCommandTest {
                         out.toString(),
                         "--rejects",
                         rejects.toString()))
-                .as(err.toString())
+                .as(last.err().toString())
                 .isZero();
         assertEqualsKeras(out, f.expectedRows());
         assertThat(Files.readAllLines(rejects))
@@ -176,7 +169,7 @@ class ReplayCommandTest {
                         dir.resolve("o.csv").toString(),
                         "--strict"))
                 .isNotZero();
-        assertThat(err.toString()).contains("line 4: expected 4 features, got 3");
+        assertThat(last.err().toString()).contains("line 4: expected 4 features, got 3");
     }
 
     @Test
@@ -192,7 +185,7 @@ class ReplayCommandTest {
                         "--out",
                         dir.resolve("o.csv").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString().strip())
+        assertThat(last.err().toString().strip())
                 .isEqualTo("error: " + events + " line 1: the header names 1 features, the model takes 4");
     }
 }

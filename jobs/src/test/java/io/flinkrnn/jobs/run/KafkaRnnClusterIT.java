@@ -7,10 +7,10 @@ import io.flinkrnn.jobs.cluster.FlinkRuntime;
 import io.flinkrnn.jobs.cluster.StandaloneCluster;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
-import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -408,8 +408,7 @@ class KafkaRnnClusterIT {
         assertThat(Sample.sum(samples, "eventsPerSecond")).isNotNegative();
 
         ModelSource model = ModelSource.of(FIXTURE.file("keras").orElseThrow());
-        Configuration mode = new Configuration();
-        mode.set(RnnOptions.MODE, FIXTURE.mode());
+        Configuration mode = Configuration.fromMap(Map.of(RnnOptions.MODE.key(), FIXTURE.mode()));
         int stateFloats = ModelLoader.load(
                         model, RnnInference.forModel(model).configure(mode).settings())
                 .model()

@@ -4,7 +4,7 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
-import io.flinkrnn.operators.EngineModes;
+import io.flinkrnn.operators.internal.model.EngineModes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -7,8 +7,8 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
-import io.flinkrnn.operators.ModelLayout;
 import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.internal.model.ModelLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -51,7 +51,8 @@ class RnnStatesTest {
         assertThat(states.operator().nativeRocksDb()).isEqualTo(backend.equals("rocksdb"));
         OperatorFacts facts = states.facts();
         // Layout-1 savepoints predate recording the model that wrote them.
-        assertThat(facts.layout()).isEqualTo(layout == 1 ? null : ModelLayout.of(model));
+        assertThat(facts.layout())
+                .isEqualTo(layout == 1 ? null : ModelLayout.of(model).line());
         states.requireWrittenBy(model, "v1.keras");
 
         Map<String, RnnKeyState> keys = new HashMap<>();

@@ -3,6 +3,7 @@ package io.flinkrnn.operators.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -12,6 +13,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * serialization of a key's state, and big-endian floats cost a byte swap per float on every read and
  * write, a tenth of the operator's time on RocksDB.
  */
+@Internal
 public final class FloatBytes {
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;

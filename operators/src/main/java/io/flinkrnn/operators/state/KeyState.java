@@ -1,5 +1,7 @@
 package io.flinkrnn.operators.state;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * What one key keeps in Flink managed state: the engine's flat state vector (recurrent states per
  * layer, last output, window ring) and the two facts the operator needs around it. Mutable on
@@ -12,6 +14,7 @@ package io.flinkrnn.operators.state;
  * {@link #epoch}, so a key costs no bytes for it. The only per-key check, free since the values'
  * length is stored anyway, is that length against the serving model's state size.
  */
+@Internal
 public final class KeyState {
 
     /** The engine's state for this key, laid out by its {@code StateLayout}. */

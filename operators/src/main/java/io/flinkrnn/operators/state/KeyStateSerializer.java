@@ -1,6 +1,7 @@
 package io.flinkrnn.operators.state;
 
 import java.io.IOException;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
@@ -21,6 +22,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * A change of the bytes is a new layout: add it here, bump {@link #LAYOUT}, and commit savepoints
  * of it beside the older ones ({@code StateSavepointWriter}).
  */
+@Internal
 public final class KeyStateSerializer extends TypeSerializer<KeyState> {
 
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package io.flinkrnn.operators.state;
 
 import java.io.IOException;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -17,6 +18,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * <p>Builds before layouts were numbered wrote a {@code SimpleTypeSerializerSnapshot} under the same
  * class name (its snapshot version 3, no payload): that is layout 1.
  */
+@Internal
 public abstract class LayoutSnapshot<T> implements TypeSerializerSnapshot<T> {
 
     /** The snapshot version of {@code SimpleTypeSerializerSnapshot}, which wrote layout 1. */

@@ -1,6 +1,7 @@
 package io.flinkrnn.operators.state;
 
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -14,6 +15,7 @@ import org.rocksdb.CompressionType;
  * job} (BENCHMARKS.md), these options roughly double a keyed job's events/s on RocksDB; the rest is
  * managed memory ({@code taskmanager.memory.managed.size}), which a job cannot set for its cluster.
  */
+@Internal
 public final class RocksDbDefaults {
 
     private RocksDbDefaults() {}

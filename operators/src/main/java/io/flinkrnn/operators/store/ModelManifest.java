@@ -2,6 +2,7 @@ package io.flinkrnn.operators.store;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * What {@code manifest.json} records for one stored model version. Written last, so a version
@@ -9,6 +10,7 @@ import java.util.List;
  *
  * @param createdMillis when the version was stored; {@code latest} is the newest
  */
+@Internal
 public record ModelManifest(
         @JsonProperty("name") String name,
         @JsonProperty("version") String version,

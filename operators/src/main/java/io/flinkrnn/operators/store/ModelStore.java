@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -29,6 +30,7 @@ import org.apache.flink.core.fs.Path;
  * model file(s) and a {@link ModelManifest} with their SHA-256. Only models model-io can run get
  * in; every fetch checks the hashes again, so a changed or truncated file never reaches a job.
  */
+@Internal
 public final class ModelStore {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");

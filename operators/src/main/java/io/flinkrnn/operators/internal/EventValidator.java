@@ -1,6 +1,10 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal;
+
+import io.flinkrnn.operators.RnnEvent;
+import org.apache.flink.annotation.Internal;
 
 /** Says why an event cannot be served, before it may touch any state. */
+@Internal
 public final class EventValidator {
 
     private EventValidator() {}

@@ -1,15 +1,16 @@
-package io.flinkrnn.operators.bundle;
+package io.flinkrnn.operators.internal.bundle;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
-import io.flinkrnn.operators.RnnSettings;
+import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.state.KeyState;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -26,6 +27,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * A key none of whose events was served is not written back, so a refused event changes no state
  * (not even a TTL's last-write time).
  */
+@Internal
 public final class InferenceBundleFunction {
 
     /** Keyed state access through the current key, provided by the operator. */

@@ -1,10 +1,14 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal.model;
 
 import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.RnnSettings;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,12 +24,13 @@ import org.slf4j.LoggerFactory;
  * stops it for good ({@link SuppressRestartsException}): a restart would restore the same state
  * with the same model and fail again, a crash loop.
  */
-final class ModelSwitch implements AutoCloseable {
+@Internal
+public final class ModelSwitch implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelSwitch.class);
 
     /** What taking a finished load did. */
-    enum Outcome {
+    public enum Outcome {
         NONE,
         SWITCHED_KEEPING_STATES,
         SWITCHED_RESETTING_STATES,
@@ -37,7 +42,7 @@ final class ModelSwitch implements AutoCloseable {
     private final ExecutorService loader;
     private ModelLoader.Loaded current;
     /** {@link ModelLayout} of {@link #current}. */
-    private String layout;
+    private ModelLayout layout;
 
     private CompletableFuture<ModelLoader.Loaded> next;
     private long generation;
@@ -50,7 +55,7 @@ final class ModelSwitch implements AutoCloseable {
      *     A file model is always the file the job names; {@link #resume} checks it can carry the
      *     restored states.
      */
-    ModelSwitch(RnnSettings settings, String version, long generation, String operatorName) {
+    public ModelSwitch(RnnSettings settings, String version, long generation, String operatorName) {
         this.settings = settings;
         this.operatorName = operatorName;
         this.generation = generation;
@@ -72,15 +77,15 @@ final class ModelSwitch implements AutoCloseable {
         }
     }
 
-    InferenceModel model() {
+    public InferenceModel model() {
         return current.model();
     }
 
-    String version() {
+    public String version() {
         return current.version();
     }
 
-    String layout() {
+    public ModelLayout layout() {
         return layout;
     }
 
@@ -90,8 +95,8 @@ final class ModelSwitch implements AutoCloseable {
      * serving. The writing model is gone, so unlike a swap nothing can be refused: {@code reset}
      * starts every key fresh, {@code keep} and {@code fail} stop the job naming both models.
      */
-    Outcome resume(String writtenBy, String writtenLayout) {
-        if (writtenLayout == null || writtenLayout.equals(layout)) {
+    public Outcome resume(String writtenBy, String writtenLayout) {
+        if (layout.wrote(writtenLayout)) {
             return Outcome.NONE;
         }
         String change = "the restored state was written by model " + describe(writtenBy, writtenLayout)
@@ -109,27 +114,27 @@ final class ModelSwitch implements AutoCloseable {
      * other than the one serving, restored from a checkpoint that did not record which model wrote
      * it. True when the key starts fresh ({@code reset}); else the job stops.
      */
-    boolean resetsForeignState(int floats) {
+    public boolean resetsForeignState(int floats) {
         if (settings.swapPolicy() == RnnOptions.SwapPolicy.RESET) {
             return true;
         }
         throw stop("a restored key holds " + floats + " floats of state, model " + describe(current.version(), layout)
-                + " needs " + current.model().stateLayout().size() + ": the state was written by another model; swap"
+                + " needs " + layout.floats() + ": the state was written by another model; swap"
                 + " policy " + policyName() + " never reuses another model's states (use reset to start such keys"
                 + " fresh)");
     }
 
     /** Counts swap requests; the same on every subtask, since requests are broadcast. */
-    long generation() {
+    public long generation() {
         return generation;
     }
 
-    boolean loading() {
+    public boolean loading() {
         return next != null;
     }
 
     /** Starts loading {@code version} (or {@code latest}) of the store model. */
-    void request(String version) {
+    public void request(String version) {
         if (!settings.model().inStore()) {
             throw new IllegalArgumentException(
                     "a model swap needs a model from a model store; this operator serves the file "
@@ -141,7 +146,7 @@ final class ModelSwitch implements AutoCloseable {
     }
 
     /** Looks for a newer version in the store, unless a swap is already under way. */
-    void poll() {
+    public void poll() {
         if (next != null) {
             return;
         }
@@ -157,7 +162,7 @@ final class ModelSwitch implements AutoCloseable {
     }
 
     /** Takes over the loaded version, waiting for it if asked to; decides what keys' states do. */
-    Outcome take(boolean wait) {
+    public Outcome take(boolean wait) {
         if (next == null || (!wait && !next.isDone())) {
             return Outcome.NONE;
         }
@@ -179,8 +184,8 @@ final class ModelSwitch implements AutoCloseable {
             return refuse("version " + candidate.version() + " takes " + fresh.inputSize()
                     + " features per event, the stream has " + old.inputSize());
         }
-        String freshLayout = ModelLayout.of(fresh);
-        boolean sameStates = freshLayout.equals(layout);
+        ModelLayout freshLayout = ModelLayout.of(fresh);
+        boolean sameStates = freshLayout.compatibleWith(layout);
         RnnOptions.SwapPolicy policy = settings.swapPolicy();
         if (!sameStates && policy == RnnOptions.SwapPolicy.FAIL) {
             throw stop("model version " + describe(candidate.version(), freshLayout) + " keeps states of another "
@@ -216,7 +221,7 @@ final class ModelSwitch implements AutoCloseable {
         return settings.swapPolicy().name().toLowerCase(Locale.ROOT);
     }
 
-    private static String describe(String version, String layout) {
+    private static String describe(String version, Object layout) {
         return "'" + version + "' [" + layout + "]";
     }
 

@@ -1,4 +1,4 @@
-package io.flinkrnn.operators.bundle;
+package io.flinkrnn.operators.internal.bundle;
 
 import io.flinkrnn.engine.StateLayout;
 

@@ -1,24 +1,24 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal;
 
-import io.flinkrnn.engine.InferenceModel;
-import io.flinkrnn.operators.bundle.BundleTrigger;
-import io.flinkrnn.operators.bundle.CountBundleTrigger;
-import io.flinkrnn.operators.bundle.EventBundle;
-import io.flinkrnn.operators.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.Control;
+import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.Prediction;
+import io.flinkrnn.operators.Rejected;
+import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnSideOutputs;
+import io.flinkrnn.operators.internal.bundle.BundleTrigger;
+import io.flinkrnn.operators.internal.bundle.CountOrDelayBundleTrigger;
+import io.flinkrnn.operators.internal.bundle.EventBundle;
+import io.flinkrnn.operators.internal.bundle.InferenceBundleFunction;
+import io.flinkrnn.operators.internal.model.ModelSwitch;
 import io.flinkrnn.operators.state.KeyState;
-import io.flinkrnn.operators.state.KeyStateSerializer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -34,16 +34,19 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
- * The keyed inference operator. Input 1 carries events keyed by their key; input 2 carries control
- * events broadcast to every subtask. Each key's recurrent state lives in keyed state ({@link
- * KeyState}); events are bundled across keys and handed to the engine one round at a time, so one
- * batched step serves every key of the bundle (Flink table-runtime's bundle operators: the trigger
- * says when, {@link InferenceBundleFunction} says what).
+ * The keyed inference operator, a lifecycle shell in the shape of Flink table-runtime's {@code
+ * AbstractMapBundleOperator}. Input 1 carries events keyed by their key; input 2 carries control
+ * events broadcast to every subtask. The work is in small classes: {@link CountOrDelayBundleTrigger}
+ * says when a bundle ends, {@link InferenceBundleFunction} serves it (each key's state read once,
+ * one batched engine step per round, written once), {@link EventTimeBuffer} holds events for the
+ * watermark, {@link KeyFreshness} decides when a key starts fresh, {@link Forecaster} answers
+ * forecasts and {@link ModelSwitch} swaps models between bundles.
  *
  * <p>Bundles never outlive a checkpoint barrier, a watermark, a control event or the end of input:
  * each of them finishes the bundle first, so no checkpoint holds half a bundle and exactly-once
  * needs nothing beyond keyed state.
  */
+@Internal
 public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         implements TwoInputStreamOperator<RnnEvent, Control, Prediction>,
                 Triggerable<String, VoidNamespace>,
@@ -58,27 +61,20 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     public static final String FACTS_NAME = "flink-rnn-facts";
 
     /** The keyed map state of events waiting for the watermark (event-time mode). */
-    public static final String EVENT_TIME_BUFFER_NAME = "flink-rnn-event-time-buffer";
+    public static final String EVENT_TIME_BUFFER_NAME = EventTimeBuffer.STATE_NAME;
 
     private final RnnSettings settings;
 
-    private transient ModelSwitch models;
-    private transient ValueState<KeyState> keyState;
-    private transient MapState<Long, List<RnnEvent>> eventTimeBuffer;
     private transient ListState<OperatorFacts> factsState;
     private transient OperatorFacts restored;
-    private transient int epoch;
-    /** Keys of an older epoch were written by a model whose states the serving one cannot carry. */
-    private transient int modelEpoch;
 
-    private transient InternalTimerService<VoidNamespace> timers;
+    private transient ModelSwitch models;
+    private transient KeyFreshness freshness;
+    private transient ValueState<KeyState> keyState;
+    private transient EventTimeBuffer eventTimeBuffer;
+    private transient Forecaster forecaster;
     private transient EventBundle bundle;
     private transient BundleTrigger trigger;
-    /** Counts finished bundles: a delay timer set for an earlier bundle must not cut a later one short. */
-    private transient long bundleNumber;
-    /** The bundle whose delay timer is set, or -1. */
-    private transient long timedBundle;
-
     private transient InferenceBundleFunction bundleFunction;
     private transient RnnMetrics metrics;
 
@@ -93,38 +89,28 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         factsState = context.getOperatorStateStore()
                 .getUnionListState(new ListStateDescriptor<>(FACTS_NAME, TypeInformation.of(OperatorFacts.class)));
         restored = OperatorFacts.newest(factsState.get());
-        epoch = restored.epoch();
-        modelEpoch = restored.modelEpoch();
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         models = new ModelSwitch(settings, restored.version(), restored.generation(), getOperatorName());
-        boolean restoredOtherModel =
-                models.resume(restored.version(), restored.layout()) == ModelSwitch.Outcome.SWITCHED_RESETTING_STATES;
-        if (restoredOtherModel) {
-            startEveryKeyFresh();
-        }
-        ValueStateDescriptor<KeyState> stateDescriptor =
-                new ValueStateDescriptor<>(STATE_NAME, KeyStateSerializer.INSTANCE);
-        if (settings.idleTtl() != null) {
-            stateDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(settings.idleTtl())
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
-        keyState = getRuntimeContext().getState(stateDescriptor);
-        if (settings.eventTime()) {
-            eventTimeBuffer = getRuntimeContext()
-                    .getMapState(new MapStateDescriptor<>(
-                            EVENT_TIME_BUFFER_NAME, Types.LONG, Types.LIST(TypeInformation.of(RnnEvent.class))));
-        }
-        timers = getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
         bundle = new EventBundle();
-        timedBundle = -1;
-        trigger = new CountBundleTrigger(settings.bundleMaxEvents());
         metrics = new RnnMetrics(getMetricGroup(), bundle);
+        freshness = new KeyFreshness(settings, models, restored, metrics.modelStateResets);
+        if (models.resume(restored.version(), restored.layout()) == ModelSwitch.Outcome.SWITCHED_RESETTING_STATES) {
+            freshness.startEveryKeyFresh();
+        }
+        keyState = getRuntimeContext().getState(freshness.stateDescriptor(STATE_NAME));
+        InternalTimerService<VoidNamespace> timers =
+                getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
+        if (settings.eventTime()) {
+            eventTimeBuffer = new EventTimeBuffer(getRuntimeContext(), timers, settings.allowedLateness());
+        }
+        forecaster = new Forecaster(settings.forecastMaxHorizon());
+        trigger = new CountOrDelayBundleTrigger(
+                settings.bundleMaxEvents(), settings.bundleMaxDelay(), getProcessingTimeService(), models::loading);
+        trigger.registerCallback(this::finishBundle);
         metrics.serving(models.version(), models.model().newState());
         metrics.restoredKeys(storedKeys());
         if (settings.pollInterval() != null) {
@@ -139,37 +125,18 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         metrics.events.inc();
         String reason = EventValidator.rejectReason(event, models.model().inputSize());
         if (reason != null) {
-            reject(event == null ? null : event.key(), timestampOf(event), reason);
+            reject(event == null ? null : event.key(), event == null ? Long.MIN_VALUE : event.timestamp(), reason);
             return;
         }
-        if (!settings.eventTime()) {
+        if (eventTimeBuffer == null) {
             addToBundle(event);
             return;
         }
-        long watermark = timers.currentWatermark();
-        if (event.timestamp() > watermark) {
-            List<RnnEvent> sameTime = eventTimeBuffer.get(event.timestamp());
-            if (sameTime == null) {
-                sameTime = new ArrayList<>(1);
-            }
-            sameTime.add(event);
-            eventTimeBuffer.put(event.timestamp(), sameTime);
-            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, event.timestamp());
-        } else if (watermark - event.timestamp() <= settings.allowedLateness().toMillis()) {
-            addToBundle(event);
-        } else {
-            sendLate(event);
+        switch (eventTimeBuffer.add(event)) {
+            case BUFFERED -> {}
+            case SERVE_NOW -> addToBundle(event);
+            case LATE -> sendLate(event);
         }
-    }
-
-    private void sendLate(RnnEvent event) {
-        metrics.late.inc();
-        output.collect(RnnSideOutputs.LATE, new StreamRecord<>(event, event.timestamp()));
-    }
-
-    private void reject(String key, long timestamp, String reason) {
-        metrics.rejects.inc();
-        output.collect(RnnSideOutputs.REJECTS, new StreamRecord<>(new Rejected(key, timestamp, reason)));
     }
 
     @Override
@@ -178,7 +145,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         // Events that arrived before the control event are served before it.
         finishBundle();
         switch (control.kind()) {
-            case RESET_ALL -> epoch++;
+            case RESET_ALL -> freshness.resetAll();
             case SWAP_MODEL -> requestSwap(control);
             case RESET_KEY -> {
                 if (ownsKey(control.key())) {
@@ -198,38 +165,15 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     }
 
     private void forecast(Control control) throws Exception {
-        KeyState current = current(read(control.key()), Long.MIN_VALUE);
-        String problem = horizonProblem(control.horizon());
-        if (problem == null) {
-            try {
-                InferenceModel model = models.model();
-                float[][] steps = model.forecast(current.values, control.horizon());
-                float[] flat = new float[steps.length * model.outputSize()];
-                for (int k = 0; k < steps.length; k++) {
-                    System.arraycopy(steps[k], 0, flat, k * model.outputSize(), model.outputSize());
-                }
-                output.collect(
-                        RnnSideOutputs.FORECASTS,
-                        new StreamRecord<>(new Forecast(
-                                control.key(), current.lastTimestamp, control.horizon(), flat, models.version())));
-                return;
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                problem = e.getMessage();
-            }
+        KeyState current = freshness.current(read(control.key()), Long.MIN_VALUE);
+        Forecaster.Answer answer =
+                forecaster.forecast(control.key(), control.horizon(), current, models.model(), models.version());
+        if (answer.forecast() != null) {
+            output.collect(RnnSideOutputs.FORECASTS, new StreamRecord<>(answer.forecast()));
+        } else {
+            metrics.rejects.inc();
+            output.collect(RnnSideOutputs.REJECTS, new StreamRecord<>(answer.rejected()));
         }
-        reject(control.key(), current.lastTimestamp, "forecast of " + control.horizon() + " steps: " + problem);
-    }
-
-    /** A control event is input too: a horizon that cannot be served is a reject, never a failure. */
-    private String horizonProblem(int horizon) {
-        if (horizon < 1) {
-            return "the horizon must be at least 1";
-        }
-        if (horizon > settings.forecastMaxHorizon()) {
-            return "the horizon is above " + RnnOptions.FORECAST_MAX_HORIZON.key() + " ("
-                    + settings.forecastMaxHorizon() + ")";
-        }
-        return null;
     }
 
     /** Events after a swap request are served by the new version; it loads while they gather. */
@@ -258,17 +202,11 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
             case NONE -> {}
             case REFUSED -> metrics.swapsRefused.inc();
             case SWITCHED_RESETTING_STATES -> {
-                startEveryKeyFresh();
+                freshness.startEveryKeyFresh();
                 useNewModel();
             }
             case SWITCHED_KEEPING_STATES -> useNewModel();
         }
-    }
-
-    /** A model change that cannot carry the keys' states: each key starts fresh when next seen. */
-    private void startEveryKeyFresh() {
-        epoch++;
-        modelEpoch = epoch;
     }
 
     private void useNewModel() {
@@ -277,18 +215,11 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         bundleFunction.serve(models.model(), models.version());
     }
 
-    /**
-     * Event-time mode: the watermark passed this key's events of one timestamp. Timers fire in
-     * timestamp order, so each key's events reach the bundle sorted by event time.
-     */
+    /** Event-time mode: the watermark passed this key's events of one timestamp. */
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        List<RnnEvent> ripe = eventTimeBuffer.get(timer.getTimestamp());
-        eventTimeBuffer.remove(timer.getTimestamp());
-        if (ripe != null) {
-            for (RnnEvent e : ripe) {
-                addToBundle(e);
-            }
+        for (RnnEvent e : eventTimeBuffer.release(timer.getTimestamp())) {
+            addToBundle(e);
         }
     }
 
@@ -342,8 +273,12 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        factsState.update(
-                List.of(new OperatorFacts(epoch, models.generation(), models.version(), models.layout(), modelEpoch)));
+        factsState.update(List.of(new OperatorFacts(
+                freshness.epoch(),
+                models.generation(),
+                models.version(),
+                models.layout().line(),
+                freshness.modelEpoch())));
     }
 
     @Override
@@ -363,21 +298,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     private void addToBundle(RnnEvent event) throws Exception {
         bundle.add(event);
         takeLoadedModel(false);
-        // While a new version loads, its events gather, up to a few bundles, rather than wait for it.
-        boolean full = trigger.onElement();
-        if (full && (!models.loading() || bundle.size() >= 4 * settings.bundleMaxEvents())) {
-            finishBundle();
-        } else if (timedBundle != bundleNumber && !settings.bundleMaxDelay().isZero()) {
-            long owner = bundleNumber;
-            timedBundle = owner;
-            long due = getProcessingTimeService().getCurrentProcessingTime()
-                    + settings.bundleMaxDelay().toMillis();
-            getProcessingTimeService().registerTimer(due, time -> {
-                if (bundleNumber == owner) {
-                    finishBundle();
-                }
-            });
-        }
+        trigger.onElement();
     }
 
     private void finishBundle() throws Exception {
@@ -386,7 +307,6 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         if (!bundle.isEmpty()) {
             bundleFunction.finishBundle(bundle, output);
         }
-        bundleNumber++;
         trigger.reset();
     }
 
@@ -402,17 +322,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         keyState.update(state);
     }
 
-    /**
-     * The key's state as the next event must see it: fresh after a reset, a session gap, TTL or a
-     * model change; a key whose state a model change discarded counts as a {@code modelStateResets}.
-     */
     @Override
     public KeyState live(KeyState stored, long nextTimestamp) {
-        KeyState state = current(stored, nextTimestamp);
-        if (state != stored && stored != null && (stored.epoch < modelEpoch || !fitsModel(stored))) {
-            metrics.modelStateResets.inc();
-        }
-        return state;
+        return freshness.live(stored, nextTimestamp);
     }
 
     /**
@@ -443,24 +355,14 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         return "ts=" + ts + " is not after the key's last ts=" + last;
     }
 
-    /** {@link #live} without counting: a forecast reads a key's state and never writes it back. */
-    private KeyState current(KeyState stored, long nextTimestamp) {
-        boolean gap = stored != null
-                && settings.sessionGap() != null
-                && nextTimestamp != Long.MIN_VALUE
-                && nextTimestamp - stored.lastTimestamp > settings.sessionGap().toMillis();
-        boolean foreign = stored != null
-                && stored.epoch == epoch
-                && !fitsModel(stored)
-                && models.resetsForeignState(stored.values.length);
-        if (stored == null || stored.epoch != epoch || gap || foreign) {
-            return new KeyState(models.model().newState(), Long.MIN_VALUE, epoch);
-        }
-        return stored;
+    private void sendLate(RnnEvent event) {
+        metrics.late.inc();
+        output.collect(RnnSideOutputs.LATE, new StreamRecord<>(event, event.timestamp()));
     }
 
-    private boolean fitsModel(KeyState state) {
-        return state.values.length == models.model().stateLayout().size();
+    private void reject(String key, long timestamp, String reason) {
+        metrics.rejects.inc();
+        output.collect(RnnSideOutputs.REJECTS, new StreamRecord<>(new Rejected(key, timestamp, reason)));
     }
 
     private boolean ownsKey(String key) {
@@ -473,11 +375,6 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
                 == task.getIndexOfThisSubtask();
     }
 
-    /** Keys whose state a model change discarded since open, as {@code modelStateResets} counts them. */
-    long modelStateResets() {
-        return metrics.modelStateResets.getCount();
-    }
-
     /** Keys with state in this subtask's key groups: one scan at open, for the {@code keysWithState} gauge. */
     private long storedKeys() {
         try (Stream<Object> keys = getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
@@ -485,12 +382,13 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         }
     }
 
-    /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */
-    long refusedSwaps() {
-        return metrics.swapsRefused.getCount();
+    /** Keys whose state a model change discarded since open, as {@code modelStateResets} counts them. */
+    public long modelStateResets() {
+        return metrics.modelStateResets.getCount();
     }
 
-    private static long timestampOf(RnnEvent event) {
-        return event == null ? Long.MIN_VALUE : event.timestamp();
+    /** Model versions refused since open, as the {@code modelSwapsRefused} metric counts them. */
+    public long refusedSwaps() {
+        return metrics.swapsRefused.getCount();
     }
 }

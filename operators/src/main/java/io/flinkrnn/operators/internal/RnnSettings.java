@@ -1,7 +1,12 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal;
 
+import io.flinkrnn.operators.ModelSource;
+import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.model.EngineModes;
 import java.io.Serializable;
 import java.time.Duration;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -16,9 +21,10 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param ordering whether an event whose ts is not after its key's last one is rejected
  * @param forecastMaxHorizon most steps a forecast control may ask for
  */
+@Internal
 public record RnnSettings(
         ModelSource model,
-        String mode,
+        RnnOptions.Mode mode,
         Integer window,
         int bundleMaxEvents,
         Duration bundleMaxDelay,
@@ -36,6 +42,7 @@ public record RnnSettings(
         if (model == null) {
             throw new IllegalArgumentException("no model: call RnnInference.forModel(...)");
         }
+        EngineModes.checkWindow(mode, window);
         if (bundleMaxEvents < 1) {
             throw new IllegalArgumentException(
                     RnnOptions.BUNDLE_MAX_EVENTS.key() + " must be at least 1, got " + bundleMaxEvents);
@@ -55,10 +62,19 @@ public record RnnSettings(
         }
     }
 
+    /**
+     * The settings of {@code config} for {@code model} read within the loader limits {@code config}
+     * sets ({@code flink-rnn.model.limits.*}), as {@link io.flinkrnn.operators.RnnInference} resolves them.
+     */
+    public static RnnSettings of(ModelSource model, ReadableConfig config) {
+        return from(model.withLimits(RnnOptions.loadLimits(config)), config);
+    }
+
+    /** The settings of {@code config} for {@code model}, whose loader limits are taken as they are. */
     public static RnnSettings from(ModelSource model, ReadableConfig config) {
         return new RnnSettings(
                 model,
-                config.get(RnnOptions.MODE),
+                EngineModes.mode(config),
                 config.getOptional(RnnOptions.WINDOW).orElse(null),
                 config.get(RnnOptions.BUNDLE_MAX_EVENTS),
                 config.get(RnnOptions.BUNDLE_MAX_DELAY),

@@ -1,7 +1,7 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal;
 
-import io.flinkrnn.operators.bundle.BundleMetrics;
-import io.flinkrnn.operators.bundle.EventBundle;
+import io.flinkrnn.operators.internal.bundle.BundleMetrics;
+import io.flinkrnn.operators.internal.bundle.EventBundle;
 import io.flinkrnn.operators.state.KeyState;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.io.IOException;

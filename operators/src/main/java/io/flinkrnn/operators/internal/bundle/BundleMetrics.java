@@ -1,11 +1,13 @@
-package io.flinkrnn.operators.bundle;
+package io.flinkrnn.operators.internal.bundle;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /** What serving a bundle reports, registered in the operator's {@code flinkrnn} metric group. */
+@Internal
 public final class BundleMetrics {
 
     private static final int HISTOGRAM_WINDOW = 1024;

@@ -1,4 +1,4 @@
-package io.flinkrnn.operators;
+package io.flinkrnn.operators.internal.model;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.engine.StateLayout;
@@ -13,6 +13,7 @@ import io.flinkrnn.model.spec.StackedCellsSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.flink.annotation.Internal;
 
 /**
  * What a key's state means, as one line: the input width, each carried recurrent layer's cell kind
@@ -27,11 +28,43 @@ import java.util.stream.Collectors;
  * <p>The line is part of the state format: savepoints hold it, so a change of its wording would
  * make every existing savepoint look written by another model.
  */
-public final class ModelLayout {
+@Internal
+public record ModelLayout(String line, int floats) {
 
-    private ModelLayout() {}
+    /** The layout of {@code model}'s states. */
+    public static ModelLayout of(InferenceModel model) {
+        return new ModelLayout(lineOf(model), model.stateLayout().size());
+    }
 
-    public static String of(InferenceModel model) {
+    /**
+     * Whether states of {@code other} are this layout's own: the same line, hence the same floats
+     * meaning the same things. Anything else is garbage to this model, however many floats it has.
+     */
+    public boolean compatibleWith(ModelLayout other) {
+        return line.equals(other.line);
+    }
+
+    /**
+     * Whether states a checkpoint recorded as written by {@code recordedLine} are this layout's own;
+     * {@code null}, from builds before the line was recorded, is taken as the same model (a key's
+     * float count is then the only check, {@link #fits}).
+     */
+    public boolean wrote(String recordedLine) {
+        return recordedLine == null || recordedLine.equals(line);
+    }
+
+    /** Whether a key's stored values have this layout's size: the per-key check, free since the length is stored. */
+    public boolean fits(float[] values) {
+        return values.length == floats;
+    }
+
+    /** The line, as messages and savepoints show it. */
+    @Override
+    public String toString() {
+        return line;
+    }
+
+    private static String lineOf(InferenceModel model) {
         StateLayout layout = model.stateLayout();
         List<String> parts = new ArrayList<>();
         parts.add("input " + model.inputSize());

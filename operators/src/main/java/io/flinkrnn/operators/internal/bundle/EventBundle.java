@@ -1,4 +1,4 @@
-package io.flinkrnn.operators.bundle;
+package io.flinkrnn.operators.internal.bundle;
 
 import io.flinkrnn.operators.RnnEvent;
 import java.util.ArrayDeque;
@@ -8,12 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Events buffered across keys until the trigger fires. A key keeps its arrival order; each {@link
  * #nextRound()} takes the oldest pending event of every key, so one engine step serves many keys
  * and never holds two events of the same key.
  */
+@Internal
 public final class EventBundle {
 
     private final Map<String, ArrayDeque<RnnEvent>> pending = new LinkedHashMap<>();
