@@ -646,6 +646,82 @@ def _graph_static_input_window(L, s):
     return _static_input(L, s)
 
 
+def _two_heads(L, s):
+    """Two outputs of different layers: a Dense(2) head on the LSTM's sequence, then the sequence itself."""
+    inp = L.input(s, (3,))
+    h = L.layers.LSTM(6, return_sequences=True, stateful=s.stateful)(inp)
+    return L.K.Model(inp, [L.layers.Dense(2)(h), h])
+
+
+@case("graph_two_heads", features=3,
+      description="Two outputs: Input -> LSTM(6, return_sequences=True) = h; outputs [Dense(2)(h), h]. An event's "
+                  "output is y0..y1 (the Dense head's step) then y2..y7 (the LSTM's step), in the model's output order")
+def _graph_two_heads(L, s):
+    return _two_heads(L, s)
+
+
+@case("graph_two_heads_window", mode="window", window=5, features=3, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 3)) -> LSTM(6) many-to-one = h; outputs [Dense(1)(h), Dense(3, tanh)(h)]: "
+                  "y0 then y1..y3; window N=5")
+def _graph_two_heads_window(L, s):
+    inp = L.input(s, (3,))
+    h = L.layers.LSTM(6)(inp)
+    return L.K.Model(inp, [L.layers.Dense(1)(h), L.layers.Dense(3, activation="tanh")(h)])
+
+
+def _dot(L, s):
+    l = L.layers
+    inp = L.input(s, (3,))
+    a = l.LSTM(5, stateful=s.stateful)(inp)
+    b = l.GRU(5, stateful=s.stateful)(inp)
+    both = l.Concatenate()([l.Dot(axes=1)([a, b]), l.Dot(axes=-1, normalize=True)([a, b])])
+    return L.K.Model(inp, l.Dense(2)(both))
+
+
+@case("graph_dot", features=3, seq_out=False,
+      description="Input -> [LSTM(5) | GRU(5)] many-to-one; Concatenate([Dot(axes=1), Dot(axes=-1, normalize=True)]) "
+                  "of the two -> Dense(2)")
+def _graph_dot(L, s):
+    return _dot(L, s)
+
+
+@case("graph_dot_window", mode="window", window=5, features=3, seq_out=False, lengths=(17, 6, 25, 11),
+      description="Input(shape=(5, 3)) -> the Dot model of graph_dot; window N=5")
+def _graph_dot_window(L, s):
+    return _dot(L, s)
+
+
+def _two_sequences_split(x):
+    """Events carry 3 features of the first sequence input, then 2 of the second, per step."""
+    return [x[..., :3], x[..., 3:]]
+
+
+@case("graph_two_sequences", features=5, inputs_fn=_two_sequences_split,
+      description="Two sequence inputs: Input(shape=(None, 3)) -> LSTM(5, return_sequences=True) and "
+                  "Input(shape=(None, 2)) -> GRU(4, return_sequences=True); Concatenate -> Dense(2). An event is "
+                  "x0..x2 (the first input's step) then x3..x4 (the second's)")
+def _graph_two_sequences(L, s):
+    a = L.input(s, (3,))
+    b = L.input(s, (2,))
+    ha = L.layers.LSTM(5, return_sequences=True, stateful=s.stateful)(a)
+    hb = L.layers.GRU(4, return_sequences=True, stateful=s.stateful)(b)
+    return L.K.Model([a, b], L.layers.Dense(2)(L.layers.Concatenate()([ha, hb])))
+
+
+@case("graph_two_sequences_window", mode="window", window=5, features=5, seq_out=False,
+      inputs_fn=_two_sequences_split, lengths=(17, 6, 25, 11),
+      description="Encoder input Input(shape=(5, 3)) -> LSTM(6, return_state=True); decoder input "
+                  "Input(shape=(5, 2)) -> LSTM(6, return_sequences=True)(initial_state=[h, c]) -> "
+                  "TimeDistributed(Dense(2)); window N=5, an event x0..x2 (encoder step) then x3..x4 (decoder step), "
+                  "output the whole 5x2 decoder sequence")
+def _graph_two_sequences_window(L, s):
+    enc = L.input(s, (3,))
+    dec = L.input(s, (2,))
+    _, h, c = L.layers.LSTM(6, return_state=True)(enc)
+    y = L.layers.LSTM(6, return_sequences=True)(dec, initial_state=[h, c])
+    return L.K.Model([enc, dec], L.layers.TimeDistributed(L.layers.Dense(2))(y))
+
+
 # ---------------------------------- ConvLSTM2D ------------------------------------------------
 # Video streams: one event = one frame (rows, cols, channels) or (channels, rows, cols), flattened
 # in C order (docs/SEMANTICS.md section 6). Small frames and few keys keep every file well below 100 KB.
@@ -791,6 +867,7 @@ class Worker:
         self.tf = tf
         self.L = Flavour(flavour)
         self.inputs_fn = None
+        self.seq_out = True
 
     def predict(self, model, x):
         """model.predict with a freshly traced predict function.
@@ -802,7 +879,15 @@ class Worker:
         tf_keras does not have the problem (and retraces per new shape anyway)."""
         if self.L.k3:
             model.predict_function = None
-        return np.asarray(model.predict(self.model_inputs(x), verbose=0))
+        return self.joined(model.predict(self.model_inputs(x), verbose=0))
+
+    def joined(self, y):
+        """A model's outputs as flink-rnn serves them: several outputs side by side, each flattened per step
+        (a sequence output) or per row, in the model's output order."""
+        if not isinstance(y, (list, tuple)):
+            return np.asarray(y)
+        lead = 2 if self.seq_out else 1
+        return np.concatenate([np.asarray(o).reshape(o.shape[:lead] + (-1,)) for o in y], axis=-1)
 
     def model_inputs(self, x):
         """A batch of event sequences as the model takes it: split over several inputs when the case says so."""
@@ -858,6 +943,7 @@ class Worker:
         name = c.name(L.name)
         t0 = time.time()
         self.inputs_fn = c.inputs_fn
+        self.seq_out = c.seq_out
         seed = zlib.crc32((c.seed_base or c.base).encode())
         rng = np.random.default_rng(seed)
         d = os.path.join(outdir, name)
@@ -1055,7 +1141,7 @@ class Worker:
         for s in range(Tmax):
             if reset_before is not None and s == reset_before:
                 self.reset(step)
-            y = np.asarray(step.predict_on_batch(self.model_inputs(xb[:, s:s + 1])))
+            y = self.joined(step.predict_on_batch(self.model_inputs(xb[:, s:s + 1])))
             ends = [i for i, x in enumerate(inputs) if len(x) - 1 == s]
             if ends:
                 st = self.read_states(step)

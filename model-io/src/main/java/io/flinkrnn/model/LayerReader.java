@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrnn.model.spec.Activation;
 import io.flinkrnn.model.spec.ActivationSpec;
 import io.flinkrnn.model.spec.DenseSpec;
+import io.flinkrnn.model.spec.DotSpec;
 import io.flinkrnn.model.spec.EmbeddingSpec;
 import io.flinkrnn.model.spec.FlattenSpec;
 import io.flinkrnn.model.spec.IdentitySpec;
@@ -35,6 +36,9 @@ final class LayerReader {
         if (LayerSupport.MERGE.contains(layer.className())) {
             return merge(layer, inputs.get(0));
         }
+        if (layer.className().equals("Dot")) {
+            return dot(layer, inputs);
+        }
         if (inputs.size() != 1) {
             throw layer.fail("takes " + inputs.size() + " inputs; of the layers flink-rnn runs only merge layers"
                     + " (Add, Concatenate, ...) take several");
@@ -64,6 +68,33 @@ final class LayerReader {
                     + " feature axes of a step, not the batch or time axis");
         }
         return new MergeSpec(layer.name(), kind, normalized - leading);
+    }
+
+    /**
+     * Keras counts {@code Dot}'s axes over the whole tensor, batch axis included. Of two vectors the
+     * feature axis is the only one; any axis of a sequence joins every step of one input with every
+     * step of the other, which is not cheap per event, so sequences are refused.
+     */
+    private static DotSpec dot(LayerConfig layer, List<Shape> inputs) {
+        if (inputs.size() != 2) {
+            throw layer.fail("takes " + inputs.size() + " inputs, Keras's Dot takes exactly 2");
+        }
+        JsonNode axes = layer.require("axes");
+        List<JsonNode> perInput = axes.isArray() ? List.of(axes.path(0), axes.path(1)) : List.of(axes, axes);
+        for (int k = 0; k < 2; k++) {
+            Shape in = inputs.get(k);
+            JsonNode a = perInput.get(k);
+            if (!a.isInt() || axes.isArray() && axes.size() != 2) {
+                throw layer.fail("config field 'axes' is " + axes + ", expected an integer or a pair of integers");
+            }
+            int rank = (in.sequence() ? 2 : 1) + in.features().length;
+            if (in.sequence() || rank != 2 || a.asInt() != 1 && a.asInt() != -1) {
+                throw layer.fail("takes the dot product along axes " + axes + " of " + inputs.get(0) + " and "
+                        + inputs.get(1) + "; flink-rnn runs Dot of two vectors along their feature axis (axes=1)");
+            }
+        }
+        float maxInverseNorm = layer.ctx().major() >= 3 ? 1e7f : 1e6f;
+        return new DotSpec(layer.name(), layer.bool("normalize", false), maxInverseNorm);
     }
 
     /**

@@ -30,7 +30,8 @@ final class LayerSupport {
     static final Set<String> MERGE =
             Set.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate");
 
-    private static final Set<String> OTHERS = Set.of("Masking", "Embedding", "RepeatVector", "Flatten", "Reshape");
+    private static final Set<String> OTHERS =
+            Set.of("Masking", "Embedding", "RepeatVector", "Flatten", "Reshape", "Dot");
     /** Recurrent convolutions over other ranks than frames. */
     private static final Set<String> CONV_RECURRENT = Set.of("ConvLSTM1D", "ConvLSTM3D");
 

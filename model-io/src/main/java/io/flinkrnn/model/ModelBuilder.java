@@ -66,9 +66,10 @@ final class ModelBuilder {
             specs.add(spec);
             shapes.add(shape);
         }
-        TensorRef output = graph.output();
-        if (!output.isInput()) {
-            tensorShape(graph.layers().get(output.node()), output, input, specs, shapes);
+        for (TensorRef output : graph.outputs()) {
+            if (!output.isInput()) {
+                tensorShape(graph.layers().get(output.node()), output, input, specs, shapes);
+            }
         }
         JsonNode batch = graph.batchShapes().get(0).get(0);
         try {
@@ -81,7 +82,7 @@ final class ModelBuilder {
                     batch == null || batch.isNull() ? Optional.empty() : Optional.of(batch.asInt()),
                     specs,
                     graph.inbound(),
-                    output);
+                    graph.outputs());
         } catch (IllegalArgumentException e) {
             throw ctx.fail(e.getMessage());
         }

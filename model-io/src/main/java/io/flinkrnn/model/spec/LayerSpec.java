@@ -19,7 +19,8 @@ public sealed interface LayerSpec
                 RepeatVectorSpec,
                 FlattenSpec,
                 ReshapeSpec,
-                MergeSpec {
+                MergeSpec,
+                DotSpec {
 
     /** The layer's name in the file, as Keras prints it. */
     String name();
