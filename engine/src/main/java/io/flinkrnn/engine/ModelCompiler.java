@@ -192,7 +192,7 @@ final class ModelCompiler {
         }
         if (layer instanceof TimeDistributedSpec td) {
             LayerSpec inner = td.layer();
-            if (!(inner instanceof DenseSpec || inner instanceof ActivationSpec || inner instanceof IdentitySpec)) {
+            if (!inner.perStep()) {
                 throw new IllegalArgumentException("TimeDistributed '" + td.name() + "' wraps " + inner.className()
                         + "; flink-rnn runs TimeDistributed over Dense, Activation and Dropout-like layers");
             }

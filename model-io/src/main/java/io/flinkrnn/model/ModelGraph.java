@@ -340,7 +340,7 @@ record ModelGraph(
         List<NamedRef> inputs = new ArrayList<>();
         List<NamedRef> initialState = new ArrayList<>();
         List<NamedRef> mask = new ArrayList<>();
-        boolean recurrent = LayerSupport.RECURRENT.contains(layer.className());
+        boolean recurrent = LayerRegistry.is(layer.className(), LayerRegistry.Kind.RECURRENT);
         if (node.isArray()) {
             for (JsonNode a : node) {
                 NamedRef ref = new NamedRef(a.path(0).asText(), a.path(2).asInt(0));

@@ -46,6 +46,14 @@ public sealed interface LayerSpec
     long paramCount();
 
     /**
+     * Whether the layer acts on each step's features alone, so that {@code TimeDistributed} may wrap
+     * it: {@code Dense}, activations and the layers that are the identity at inference.
+     */
+    default boolean perStep() {
+        return false;
+    }
+
+    /**
      * Whether the output at step t depends only on steps up to t, so that the layer can run one event
      * at a time with carried state (docs/SEMANTICS.md section 2).
      */
