@@ -23,6 +23,13 @@ final class ConfigNormalizer {
     /** Keras 3 and tf.keras 2 default to reset_after=True and always write it; older files lack it. */
     private static final Set<String> GRUS = Set.of("GRU", "GRUCell");
 
+    /**
+     * Dot's {@code normalize=True} caps each input's inverse L2 norm: Keras 3 at {@code 1 / epsilon
+     * = 1e7}, tf.keras's {@code tf.linalg.l2_normalize} at {@code 1 / sqrt(1e-12) = 1e6}. Keras writes
+     * no field for it, so flink-rnn records the cap of the version under a name of its own.
+     */
+    static final String DOT_MAX_INVERSE_NORM = "flinkrnn_max_inverse_norm";
+
     private ConfigNormalizer() {}
 
     static ObjectNode normalize(String className, ObjectNode config, int kerasMajor) {
@@ -45,6 +52,9 @@ final class ConfigNormalizer {
             if (GATED.contains(className) && !c.has("recurrent_activation")) {
                 c.put("recurrent_activation", "hard_sigmoid");
             }
+        }
+        if (className.equals("Dot")) {
+            c.put(DOT_MAX_INVERSE_NORM, kerasMajor >= 3 ? 1e7f : 1e6f);
         }
         if (GRUS.contains(className) && !c.hasNonNull("reset_after")) {
             c.put("reset_after", kerasMajor >= 3);

@@ -86,8 +86,10 @@ final class LayerReader {
                         + inputs.get(1) + "; flink-rnn runs Dot of two vectors along their feature axis (axes=1)");
             }
         }
-        float maxInverseNorm = layer.ctx().major() >= 3 ? 1e7f : 1e6f;
-        return new DotSpec(layer.name(), layer.bool("normalize", false), maxInverseNorm);
+        return new DotSpec(
+                layer.name(),
+                layer.bool("normalize", false),
+                layer.number(ConfigNormalizer.DOT_MAX_INVERSE_NORM, Float.MAX_VALUE));
     }
 
     static TimeDistributedSpec timeDistributedDense(LayerConfig layer, Shape input, WeightCursor w) {
