@@ -8,7 +8,9 @@ import java.util.List;
 /**
  * A model's compiled layers and the tensors they pass (docs/SEMANTICS.md section 11): every call
  * runs each layer once, in topological order, for the whole batch of keys, as Keras's functional
- * {@code call} does. A chain is the graph where each layer reads the one before.
+ * {@code call} does. A chain is the graph where each layer reads the one before. Several outputs
+ * are served as one row per key: each output's floats in C order, one output after another in the
+ * model's output order.
  */
 final class Graph {
 
@@ -25,14 +27,15 @@ final class Graph {
     record Node(Call call, Rnn rnn, TensorRef[] inputs, TensorRef[] initialState) {}
 
     private final List<Node> nodes;
-    private final TensorRef output;
+    private final TensorRef[] served;
+    private final Batch joined = new Batch();
     private final Batch[] outputs;
     private final Batch[][] args;
     private final Batch[][] initial;
 
-    Graph(List<Node> nodes, TensorRef output) {
+    Graph(List<Node> nodes, List<TensorRef> served) {
         this.nodes = List.copyOf(nodes);
-        this.output = output;
+        this.served = served.toArray(TensorRef[]::new);
         this.outputs = new Batch[nodes.size()];
         this.args = new Batch[nodes.size()][];
         this.initial = new Batch[nodes.size()][];
@@ -54,7 +57,29 @@ final class Graph {
             }
             outputs[i] = node.call().apply(args[i], initial[i].length == 0 ? null : initial[i]);
         }
-        return tensor(output, input);
+        if (served.length == 1) {
+            return tensor(served[0], input);
+        }
+        return join(input);
+    }
+
+    /** The served outputs side by side, row by row; no output carries a mask past this point. */
+    private Batch join(Batch[] input) {
+        int width = 0;
+        for (TensorRef ref : served) {
+            width += tensor(ref, input).rowSize();
+        }
+        int rows = tensor(served[0], input).rows();
+        joined.resize(rows, 1, width);
+        for (int offset = 0, k = 0; k < served.length; k++) {
+            Batch y = tensor(served[k], input);
+            int size = y.rowSize();
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(y.data(), r * size, joined.data(), r * width + offset, size);
+            }
+            offset += size;
+        }
+        return joined;
     }
 
     private Batch tensor(TensorRef ref, Batch[] input) {

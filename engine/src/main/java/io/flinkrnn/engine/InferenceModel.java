@@ -37,6 +37,7 @@ public final class InferenceModel {
     private final StateLayout layout;
     private final int inputSize;
     private final int outputSize;
+    private final int[] outputSizes;
     /** The events of a call: one step, or a key's window, of every column. */
     private final Batch input = new Batch();
     /** Where each model input's columns start in an event, and how many there are. */
@@ -54,6 +55,7 @@ public final class InferenceModel {
         this.layout = compiled.layout;
         this.inputSize = compiled.inputSize;
         this.outputSize = compiled.outputSize;
+        this.outputSizes = compiled.outputSizes;
         int n = spec.inputs().size();
         this.inputOffsets = new int[n];
         this.inputSizes = new int[n];
@@ -105,9 +107,17 @@ public final class InferenceModel {
         return inputSize;
     }
 
-    /** Floats per output: the model's output for one event without the batch axis, in C order. */
+    /**
+     * Floats per output: the model's output for one event without the batch axis, in C order; for a
+     * model with several outputs, each one's floats one after another, in the model's output order.
+     */
     public int outputSize() {
         return outputSize;
+    }
+
+    /** How many of {@link #outputSize()}'s floats each of the model's outputs takes, in output order. */
+    public int[] outputSizes() {
+        return outputSizes.clone();
     }
 
     /** The state of a key that has seen no event. */

@@ -5,6 +5,7 @@ import io.flinkrnn.engine.cell.Cells;
 import io.flinkrnn.engine.layer.ActivationLayer;
 import io.flinkrnn.engine.layer.Bidirectional;
 import io.flinkrnn.engine.layer.Dense;
+import io.flinkrnn.engine.layer.Dot;
 import io.flinkrnn.engine.layer.Embedding;
 import io.flinkrnn.engine.layer.Layer;
 import io.flinkrnn.engine.layer.Masking;
@@ -16,6 +17,7 @@ import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.model.spec.ActivationSpec;
 import io.flinkrnn.model.spec.BidirectionalSpec;
 import io.flinkrnn.model.spec.DenseSpec;
+import io.flinkrnn.model.spec.DotSpec;
 import io.flinkrnn.model.spec.EmbeddingSpec;
 import io.flinkrnn.model.spec.FlattenSpec;
 import io.flinkrnn.model.spec.IdentitySpec;
@@ -32,6 +34,7 @@ import io.flinkrnn.model.spec.TensorRef;
 import io.flinkrnn.model.spec.TimeDistributedSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Turns a {@link ModelSpec} into a runtime {@link Graph} for one mode. In stateful mode an event is a
@@ -52,6 +55,8 @@ final class ModelCompiler {
     final StateLayout layout;
     final int inputSize;
     final int outputSize;
+    /** Floats of each served output per event, in the model's output order. */
+    final int[] outputSizes;
 
     private final Kernel kernel;
     private final List<StateLayout.Slot> slots = new ArrayList<>();
@@ -81,10 +86,13 @@ final class ModelCompiler {
             stream[i] = onStream && next.sequence() && !(layer instanceof RepeatVectorSpec);
             shapes.add(next);
         }
-        this.graph = new Graph(nodes, spec.output());
-        Shape out = ModelSpec.tensorShape(spec.output(), input, spec.layers(), shapes);
+        this.graph = new Graph(nodes, spec.outputs());
         this.inputSize = spec.features();
-        this.outputSize = (out.sequence() ? out.timeSteps() : 1) * out.stepSize();
+        this.outputSizes = spec.outputs().stream()
+                .map(o -> ModelSpec.tensorShape(o, input, spec.layers(), shapes))
+                .mapToInt(out -> (out.sequence() ? out.timeSteps() : 1) * out.stepSize())
+                .toArray();
+        this.outputSize = IntStream.of(outputSizes).sum();
         int windowSize = stateful ? 0 : mode.window() * inputSize;
         this.layout = new StateLayout(
                 slots,
@@ -135,6 +143,10 @@ final class ModelCompiler {
                     : Merge.elementwise(m.kind());
             return new Graph.Node((in, states) -> merge.forward(in), null, refs, initial);
         }
+        if (layer instanceof DotSpec d) {
+            Dot dot = new Dot(d);
+            return new Graph.Node((in, states) -> dot.forward(in), null, refs, initial);
+        }
         if (layer instanceof RecurrentSpec r) {
             // Numbered like Keras's RNN instances in model.layers; a Bidirectional wrapper is not one.
             Rnn rnn = recurrent(r, inputs.get(0), carry, recurrentIndex++);
@@ -180,7 +192,7 @@ final class ModelCompiler {
         }
         if (layer instanceof TimeDistributedSpec td) {
             LayerSpec inner = td.layer();
-            if (!(inner instanceof DenseSpec || inner instanceof ActivationSpec || inner instanceof IdentitySpec)) {
+            if (!inner.perStep()) {
                 throw new IllegalArgumentException("TimeDistributed '" + td.name() + "' wraps " + inner.className()
                         + "; flink-rnn runs TimeDistributed over Dense, Activation and Dropout-like layers");
             }

@@ -77,6 +77,6 @@ class GraphModesTest {
                 Optional.empty(),
                 layers,
                 inbound,
-                output);
+                List.of(output));
     }
 }

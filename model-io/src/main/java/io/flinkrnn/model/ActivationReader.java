@@ -37,7 +37,7 @@ final class ActivationReader {
             if (cls.equals("function") && v.path("config").isTextual() && keras) {
                 return named(layer, field, v.get("config").asText());
             }
-            if (LayerSupport.ACTIVATION_LAYERS.contains(cls) && keras && !cls.equals("Activation")) {
+            if (LayerRegistry.is(cls, LayerRegistry.Kind.ACTIVATION) && keras && !cls.equals("Activation")) {
                 return ofLayer(LayerConfig.of(v, layer.ctx(), layer.where() + " field '" + field + "'"));
             }
             throw layer.fail(field + " " + describe(v) + " is a custom object: custom objects are code, refused");

@@ -8,12 +8,27 @@ import java.util.Set;
  * Renames config fields of older Keras versions to Keras 3's names, so that the readers see one
  * vocabulary. Keras 1 called {@code units} {@code output_dim}, {@code recurrent_activation} {@code
  * inner_activation} and {@code use_bias} {@code bias}; Keras 2 called the input shape {@code
- * batch_input_shape} and LeakyReLU's slope {@code alpha}.
+ * batch_input_shape} and LeakyReLU's slope {@code alpha}. A field an older file leaves out gets the
+ * value its version defaulted to, where that differs from Keras 3's default, so that no reader asks
+ * which version wrote the file. Weights get the same treatment in {@link WeightLayouts}.
  */
 final class ConfigNormalizer {
 
     /** Keras 1 layers whose {@code output_dim} is Keras 2's {@code units} (Embedding keeps its name). */
     private static final Set<String> KERAS1_UNITS = Set.of("LSTM", "GRU", "SimpleRNN", "Dense", "TimeDistributedDense");
+
+    /** Keras 1 gated its LSTM and GRU with hard_sigmoid by default, Keras 2 and 3 with sigmoid. */
+    private static final Set<String> GATED = Set.of("LSTM", "GRU", "LSTMCell", "GRUCell");
+
+    /** Keras 3 and tf.keras 2 default to reset_after=True and always write it; older files lack it. */
+    private static final Set<String> GRUS = Set.of("GRU", "GRUCell");
+
+    /**
+     * Dot's {@code normalize=True} caps each input's inverse L2 norm: Keras 3 at {@code 1 / epsilon
+     * = 1e7}, tf.keras's {@code tf.linalg.l2_normalize} at {@code 1 / sqrt(1e-12) = 1e6}. Keras writes
+     * no field for it, so flink-rnn records the cap of the version under a name of its own.
+     */
+    static final String DOT_MAX_INVERSE_NORM = "flinkrnn_max_inverse_norm";
 
     private ConfigNormalizer() {}
 
@@ -34,6 +49,15 @@ final class ConfigNormalizer {
             rename(c, "bias", "use_bias");
             rename(c, "dropout_W", "dropout");
             rename(c, "dropout_U", "recurrent_dropout");
+            if (GATED.contains(className) && !c.has("recurrent_activation")) {
+                c.put("recurrent_activation", "hard_sigmoid");
+            }
+        }
+        if (className.equals("Dot")) {
+            c.put(DOT_MAX_INVERSE_NORM, kerasMajor >= 3 ? 1e7f : 1e6f);
+        }
+        if (GRUS.contains(className) && !c.hasNonNull("reset_after")) {
+            c.put("reset_after", kerasMajor >= 3);
         }
         return c;
     }

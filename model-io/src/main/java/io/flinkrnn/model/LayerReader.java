@@ -2,11 +2,10 @@ package io.flinkrnn.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrnn.model.spec.Activation;
-import io.flinkrnn.model.spec.ActivationSpec;
 import io.flinkrnn.model.spec.DenseSpec;
+import io.flinkrnn.model.spec.DotSpec;
 import io.flinkrnn.model.spec.EmbeddingSpec;
 import io.flinkrnn.model.spec.FlattenSpec;
-import io.flinkrnn.model.spec.IdentitySpec;
 import io.flinkrnn.model.spec.LayerSpec;
 import io.flinkrnn.model.spec.MaskingSpec;
 import io.flinkrnn.model.spec.MergeSpec;
@@ -18,8 +17,8 @@ import io.flinkrnn.model.spec.TimeDistributedSpec;
 import java.util.List;
 
 /**
- * Turns one layer config and its weights into a {@link LayerSpec}. Recurrent layers go to {@link
- * RecurrentReader}; the rest are small enough to live here. Only layers that {@link LayerSupport}
+ * Reads the layers that are not recurrent; {@link LayerRegistry} says which method reads which Keras
+ * class. Recurrent layers are in {@link RecurrentReader}. Only layers that {@link LayerSupport}
  * accepted reach this class.
  */
 final class LayerReader {
@@ -32,21 +31,19 @@ final class LayerReader {
      * @param first whether the layer reads the model's input (an Embedding must)
      */
     static LayerSpec read(LayerConfig layer, List<Shape> inputs, WeightCursor w, boolean first) {
-        if (LayerSupport.MERGE.contains(layer.className())) {
-            return merge(layer, inputs.get(0));
+        LayerRegistry.Read read = LayerRegistry.entry(layer).read();
+        if (read == null) {
+            throw layer.fail("is not supported");
         }
-        if (inputs.size() != 1) {
-            throw layer.fail("takes " + inputs.size() + " inputs; of the layers flink-rnn runs only merge layers"
-                    + " (Add, Concatenate, ...) take several");
-        }
-        return read(layer, inputs.get(0), w, first);
+        return read.read(layer, inputs, w, first);
     }
 
     /**
      * Keras counts {@code Concatenate}'s axis over the whole tensor, batch axis included; flink-rnn
      * concatenates the features of one step, so the batch and time axes are refused.
      */
-    private static MergeSpec merge(LayerConfig layer, Shape first) {
+    static MergeSpec merge(LayerConfig layer, List<Shape> inputs) {
+        Shape first = inputs.get(0);
         MergeSpec.Kind kind = MergeSpec.Kind.of(layer.className());
         if (kind != MergeSpec.Kind.CONCATENATE) {
             return new MergeSpec(layer.name(), kind, 0);
@@ -67,43 +64,55 @@ final class LayerReader {
     }
 
     /**
-     * @param input the output shape of the layer before, which fixes the kernels' input sizes
-     * @param first whether this is the model's first layer (an Embedding must be)
+     * Keras counts {@code Dot}'s axes over the whole tensor, batch axis included. Of two vectors the
+     * feature axis is the only one; any axis of a sequence joins every step of one input with every
+     * step of the other, which is not cheap per event, so sequences are refused.
      */
-    static LayerSpec read(LayerConfig layer, Shape input, WeightCursor w, boolean first) {
-        String cls = layer.className();
-        if (LayerSupport.RECURRENT.contains(cls)) {
-            return RecurrentReader.read(layer, input, w);
+    static DotSpec dot(LayerConfig layer, List<Shape> inputs) {
+        if (inputs.size() != 2) {
+            throw layer.fail("takes " + inputs.size() + " inputs, Keras's Dot takes exactly 2");
         }
-        if (LayerSupport.IDENTITY.contains(cls)) {
-            return new IdentitySpec(layer.name(), cls);
-        }
-        if (LayerSupport.ACTIVATION_LAYERS.contains(cls)) {
-            return new ActivationSpec(layer.name(), cls, ActivationReader.ofLayer(layer));
-        }
-        return switch (cls) {
-            case "Bidirectional" -> RecurrentReader.bidirectional(layer, input, w);
-            case "Dense" -> dense(layer, input, w);
-            case "TimeDistributed" -> timeDistributed(layer, input, w);
-            case "TimeDistributedDense" -> {
-                requireSequence(layer, input);
-                yield new TimeDistributedSpec(layer.name(), dense(layer, Shape.single(input.features()), w));
+        JsonNode axes = layer.require("axes");
+        List<JsonNode> perInput = axes.isArray() ? List.of(axes.path(0), axes.path(1)) : List.of(axes, axes);
+        for (int k = 0; k < 2; k++) {
+            Shape in = inputs.get(k);
+            JsonNode a = perInput.get(k);
+            if (!a.isInt() || axes.isArray() && axes.size() != 2) {
+                throw layer.fail("config field 'axes' is " + axes + ", expected an integer or a pair of integers");
             }
-            case "Masking" -> new MaskingSpec(layer.name(), layer.number("mask_value", 0f));
-            case "Embedding" -> embedding(layer, input, w, first);
-            case "RepeatVector" -> {
-                if (input.sequence()) {
-                    throw layer.fail("needs a vector input, got the sequence " + input);
-                }
-                yield new RepeatVectorSpec(layer.name(), layer.requireInt("n"));
+            int rank = (in.sequence() ? 2 : 1) + in.features().length;
+            if (in.sequence() || rank != 2 || a.asInt() != 1 && a.asInt() != -1) {
+                throw layer.fail("takes the dot product along axes " + axes + " of " + inputs.get(0) + " and "
+                        + inputs.get(1) + "; flink-rnn runs Dot of two vectors along their feature axis (axes=1)");
             }
-            case "Flatten" -> new FlattenSpec(layer.name());
-            case "Reshape" -> reshape(layer);
-            default -> throw layer.fail("is not supported");
-        };
+        }
+        return new DotSpec(
+                layer.name(),
+                layer.bool("normalize", false),
+                layer.number(ConfigNormalizer.DOT_MAX_INVERSE_NORM, Float.MAX_VALUE));
     }
 
-    private static DenseSpec dense(LayerConfig layer, Shape input, WeightCursor w) {
+    static TimeDistributedSpec timeDistributedDense(LayerConfig layer, Shape input, WeightCursor w) {
+        requireSequence(layer, input);
+        return new TimeDistributedSpec(layer.name(), dense(layer, Shape.single(input.features()), w));
+    }
+
+    static MaskingSpec masking(LayerConfig layer) {
+        return new MaskingSpec(layer.name(), layer.number("mask_value", 0f));
+    }
+
+    static RepeatVectorSpec repeatVector(LayerConfig layer, Shape input) {
+        if (input.sequence()) {
+            throw layer.fail("needs a vector input, got the sequence " + input);
+        }
+        return new RepeatVectorSpec(layer.name(), layer.requireInt("n"));
+    }
+
+    static FlattenSpec flatten(LayerConfig layer) {
+        return new FlattenSpec(layer.name());
+    }
+
+    static DenseSpec dense(LayerConfig layer, Shape input, WeightCursor w) {
         int units = layer.requireInt("units");
         Tensor kernel = w.next("kernel", input.lastDim(), units);
         Tensor bias = layer.bool("use_bias", true) ? w.next("bias", units) : null;
@@ -111,13 +120,13 @@ final class LayerReader {
                 layer.name(), units, ActivationReader.field(layer, "activation", Activation.LINEAR), kernel, bias);
     }
 
-    private static TimeDistributedSpec timeDistributed(LayerConfig layer, Shape input, WeightCursor w) {
+    static TimeDistributedSpec timeDistributed(LayerConfig layer, Shape input, WeightCursor w) {
         requireSequence(layer, input);
-        LayerSpec inner = read(layer.nested("layer"), Shape.single(input.features()), w, false);
+        LayerSpec inner = read(layer.nested("layer"), List.of(Shape.single(input.features())), w, false);
         return new TimeDistributedSpec(layer.name(), inner);
     }
 
-    private static EmbeddingSpec embedding(LayerConfig layer, Shape input, WeightCursor w, boolean first) {
+    static EmbeddingSpec embedding(LayerConfig layer, Shape input, WeightCursor w, boolean first) {
         if (!first) {
             throw layer.fail("an Embedding must be the model's first layer, where events carry token ids");
         }
@@ -130,7 +139,7 @@ final class LayerReader {
         return new EmbeddingSpec(layer.name(), inputDim, outputDim, embeddings, layer.bool("mask_zero", false));
     }
 
-    private static ReshapeSpec reshape(LayerConfig layer) {
+    static ReshapeSpec reshape(LayerConfig layer) {
         JsonNode target = layer.require("target_shape");
         if (!target.isArray() || target.isEmpty()) {
             throw layer.fail("config field 'target_shape' is " + target + ", expected a list of sizes");

@@ -1,49 +1,21 @@
 package io.flinkrnn.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flinkrnn.model.LayerRegistry.Entry;
+import io.flinkrnn.model.LayerRegistry.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Decides before anything is read whether every layer is one flink-rnn runs, so that a model with
- * several unsupported layers is reported once with all of them. A model file is data, never code:
- * Lambda layers and custom (registered or non-Keras-module) classes are refused by name, even when a
- * custom class borrows a Keras class name.
+ * several unsupported layers is reported once with all of them. What is supported is what {@link
+ * LayerRegistry} lists. A model file is data, never code: Lambda layers and custom (registered or
+ * non-Keras-module) classes are refused by name, even when a custom class borrows a Keras class name.
  */
 final class LayerSupport {
 
-    static final Set<String> RECURRENT =
-            Set.of("LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D");
-    static final Set<String> CELLS = Set.of("LSTMCell", "GRUCell", "SimpleRNNCell", "StackedRNNCells");
-    /** Identity at inference. */
-    static final Set<String> IDENTITY =
-            Set.of("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout");
-
-    static final Set<String> ACTIVATION_LAYERS = Set.of("Activation", "LeakyReLU", "ELU", "ReLU", "Softmax");
-    /** Layers that act on each step alone, so TimeDistributed may wrap them. */
-    private static final Set<String> PER_STEP =
-            union(Set.of("Dense", "TimeDistributedDense"), IDENTITY, ACTIVATION_LAYERS);
-
-    /** Layers of a functional graph that combine several tensors. */
-    static final Set<String> MERGE =
-            Set.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate");
-
-    private static final Set<String> OTHERS = Set.of("Masking", "Embedding", "RepeatVector", "Flatten", "Reshape");
-    /** Recurrent convolutions over other ranks than frames. */
-    private static final Set<String> CONV_RECURRENT = Set.of("ConvLSTM1D", "ConvLSTM3D");
-
-    private static final String LAMBDA = "Lambda: a Lambda layer is code, refused";
-
     private LayerSupport() {}
-
-    @SafeVarargs
-    private static Set<String> union(Set<String>... sets) {
-        return java.util.Arrays.stream(sets)
-                .flatMap(Set::stream)
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
-    }
 
     static void check(List<LayerConfig> layers, LoadContext ctx) {
         List<String> problems = new ArrayList<>();
@@ -63,38 +35,38 @@ final class LayerSupport {
         if (custom.isPresent()) {
             return custom;
         }
-        if (cls.equals("Lambda")) {
-            return Optional.of(LAMBDA);
+        Optional<Entry> entry = LayerRegistry.of(cls);
+        if (entry.isEmpty() || entry.get().kind() == Kind.CELL) {
+            return Optional.of(cls);
         }
-        if (CONV_RECURRENT.contains(cls)) {
-            return Optional.of(cls + ": only ConvLSTM2D of the convolutional recurrent layers is supported");
-        }
-        if (cls.equals("RNN")) {
-            return cellProblem(layer.nested("cell")).map(p -> "RNN of " + p);
-        }
-        if (cls.equals("Bidirectional")) {
-            Optional<String> inner = wrapped(layer, "layer", RECURRENT);
-            if (inner.isEmpty() && layer.get("backward_layer") != null) {
-                inner = wrapped(layer, "backward_layer", RECURRENT);
-            }
-            return inner.map(p -> "Bidirectional of " + p);
-        }
-        if (cls.equals("TimeDistributed")) {
-            return wrapped(layer, "layer", PER_STEP).map(p -> "TimeDistributed of " + p);
-        }
-        if (RECURRENT.contains(cls) || PER_STEP.contains(cls) || OTHERS.contains(cls) || MERGE.contains(cls)) {
-            return Optional.empty();
-        }
-        return Optional.of(cls);
+        return switch (entry.get().kind()) {
+            case REFUSED -> Optional.of(entry.get().refusal());
+            case WRAPPER -> wrapped(layer, "layer", entry.get())
+                    .or(() -> layer.get("backward_layer") != null
+                            ? wrapped(layer, "backward_layer", entry.get())
+                            : Optional.empty())
+                    .map(p -> cls + " of " + p);
+            case RECURRENT -> cls.equals("RNN")
+                    ? cellProblem(layer.nested("cell")).map(p -> "RNN of " + p)
+                    : none();
+            default -> none();
+        };
     }
 
-    private static Optional<String> wrapped(LayerConfig wrapper, String field, Set<String> allowed) {
+    private static Optional<String> none() {
+        return Optional.empty();
+    }
+
+    private static Optional<String> wrapped(LayerConfig wrapper, String field, Entry entry) {
         LayerConfig inner = wrapper.nested(field);
         Optional<String> p = problem(inner);
         if (p.isPresent()) {
             return p;
         }
-        return allowed.contains(inner.className()) ? Optional.empty() : Optional.of(inner.className());
+        boolean allowed = LayerRegistry.of(inner.className())
+                .map(e -> entry.wraps().contains(e.kind()))
+                .orElse(false);
+        return allowed ? Optional.empty() : Optional.of(inner.className());
     }
 
     private static Optional<String> cellProblem(LayerConfig cell) {
@@ -102,10 +74,11 @@ final class LayerSupport {
         if (custom.isPresent()) {
             return custom;
         }
-        if (cell.className().equals("Lambda")) {
-            return Optional.of(LAMBDA);
+        Optional<Entry> entry = LayerRegistry.of(cell.className());
+        if (entry.isPresent() && entry.get().kind() == Kind.REFUSED) {
+            return Optional.of(entry.get().refusal());
         }
-        if (!CELLS.contains(cell.className())) {
+        if (entry.isEmpty() || entry.get().kind() != Kind.CELL) {
             return Optional.of(cell.className());
         }
         if (cell.className().equals("StackedRNNCells")) {

@@ -14,7 +14,8 @@ import java.util.function.Function;
 
 /**
  * Config plus weights to a {@link ModelSpec}, the same for every file format: find the graph, refuse
- * unsupported layers all at once, then read layer by layer in topological order, each layer's input
+ * unsupported layers all at once, then read layer by layer in topological order (older weight
+ * layouts first brought into Keras 2/3's by {@link WeightLayouts}), each layer's input
  * sizes coming from the output shapes of the layers it takes, so that every kernel is checked against
  * the shape it must have.
  */
@@ -48,8 +49,11 @@ final class ModelBuilder {
                 inputs.add(tensorShape(layer, ref, input, specs, shapes));
             }
             Optional<List<Weight>> stored = store.of(layer);
-            WeightCursor cursor =
-                    new WeightCursor(layer, stored.orElse(List.of()), stored.isPresent() ? null : store.contents());
+            WeightCursor cursor = new WeightCursor(
+                    layer,
+                    stored.map(raw -> WeightLayouts.normalize(layer, raw, inputs))
+                            .orElse(List.of()),
+                    stored.isPresent() ? null : store.contents());
             LayerSpec spec =
                     LayerReader.read(layer, inputs, cursor, inbound.inputs().equals(List.of(TensorRef.INPUT)));
             cursor.finish();
@@ -66,9 +70,10 @@ final class ModelBuilder {
             specs.add(spec);
             shapes.add(shape);
         }
-        TensorRef output = graph.output();
-        if (!output.isInput()) {
-            tensorShape(graph.layers().get(output.node()), output, input, specs, shapes);
+        for (TensorRef output : graph.outputs()) {
+            if (!output.isInput()) {
+                tensorShape(graph.layers().get(output.node()), output, input, specs, shapes);
+            }
         }
         JsonNode batch = graph.batchShapes().get(0).get(0);
         try {
@@ -81,7 +86,7 @@ final class ModelBuilder {
                     batch == null || batch.isNull() ? Optional.empty() : Optional.of(batch.asInt()),
                     specs,
                     graph.inbound(),
-                    output);
+                    graph.outputs());
         } catch (IllegalArgumentException e) {
             throw ctx.fail(e.getMessage());
         }

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * A model config reduced to what flink-rnn runs: the graph of layers from the one input to the one
- * output. Reads Sequential models (Keras 1 and early Keras 2 wrote their config as a bare list), a
+ * A model config reduced to what flink-rnn runs: the graph of layers from the inputs to the served
+ * outputs. Reads Sequential models (Keras 1 and early Keras 2 wrote their config as a bare list), a
  * chain, and Functional models (Keras 2 {@code Model}/{@code Functional}, Keras 3 {@code
  * Functional}), whose layers may branch and merge (docs/SEMANTICS.md section 11).
  *
@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
  * @param layers the layers in topological order (ties in config order, which is Keras's {@code
  *     model.layers} order), without the InputLayer
  * @param inbound what each layer takes, index for index with {@code layers}
- * @param output the served tensor
+ * @param outputs the served tensors, in the model's output order
  * @param container the layers as Keras 3's {@code model.layers} lists them, which is how the
  *     {@code .weights.h5} layout names their groups (a Functional model counts its InputLayer, a
  *     Sequential model does not)
@@ -37,7 +37,7 @@ record ModelGraph(
         List<JsonNode> batchShapes,
         List<LayerConfig> layers,
         List<Inbound> inbound,
-        TensorRef output,
+        List<TensorRef> outputs,
         List<LayerConfig> container) {
 
     static ModelGraph of(JsonNode model, LoadContext ctx) {
@@ -94,7 +94,7 @@ record ModelGraph(
                 List.of(batchShape),
                 layers,
                 IntStream.range(0, layers.size()).mapToObj(Inbound::chain).toList(),
-                TensorRef.of(layers.size() - 1),
+                List.of(TensorRef.of(layers.size() - 1)),
                 layers);
     }
 
@@ -118,13 +118,8 @@ record ModelGraph(
         List<NamedRef> inputs = refs(config.path("input_layers"), ctx, "input_layers");
         List<NamedRef> outputs = refs(config.path("output_layers"), ctx, "output_layers");
         List<String> ins = inputs.stream().map(NamedRef::layer).toList();
-        NamedRef out = outputs.get(0);
-        // A recurrent layer's output with its own states (return_state=True) is one output: the states
-        // come with emit-states.
-        if (outputs.stream().anyMatch(o -> !o.layer().equals(out.layer()))) {
-            throw ctx.fail("the model has " + outputs.size() + " outputs from different layers; flink-rnn serves"
-                    + " one output (with the states of its layer when it returns them)");
-        }
+        outputs = served(outputs);
+        List<String> outs = outputs.stream().map(NamedRef::layer).distinct().toList();
         List<JsonNode> batchShapes = new ArrayList<>();
         for (String in : ins) {
             LayerConfig input = byName.get(in);
@@ -137,7 +132,7 @@ record ModelGraph(
             batchShapes.add(inputLayerShape(input));
         }
         Map<String, Call> calls = new HashMap<>();
-        List<String> order = topological(out.layer(), ins, byName, calls, ctx);
+        List<String> order = topological(outs, ins, byName, calls, ctx);
         Set<String> maskOps = new HashSet<>();
         Map<String, List<String>> inputsOf = inputsOf(calls);
         calls.forEach((n, call) -> {
@@ -150,7 +145,8 @@ record ModelGraph(
                 .toList();
         if (!off.isEmpty()) {
             throw ctx.fail("layers " + off + " do not lead from the input" + (ins.size() == 1 ? " '" : "s '")
-                    + String.join("', '", ins) + "' to the output '" + out.layer() + "'; flink-rnn serves one output");
+                    + String.join("', '", ins) + "' to the output" + (outs.size() == 1 ? " '" : "s '")
+                    + String.join("', '", outs) + "'");
         }
         if (order.isEmpty()) {
             throw ctx.fail("the model has no layers between its input and its output");
@@ -168,8 +164,12 @@ record ModelGraph(
             index.put(name, layers.size());
             layers.add(layer);
         }
-        if (out.tensor() < 0) {
-            throw ctx.fail("the model's output is output " + out.tensor() + " of layer '" + out.layer() + "'");
+        List<TensorRef> served = new ArrayList<>();
+        for (NamedRef out : outputs) {
+            if (out.tensor() < 0 || index.get(out.layer()) < 0 && out.tensor() != 0) {
+                throw ctx.fail("the model's output is output " + out.tensor() + " of layer '" + out.layer() + "'");
+            }
+            served.add(new TensorRef(index.get(out.layer()), out.tensor()));
         }
         String name = config.path("name").asText("model");
         return new ModelGraph(
@@ -177,18 +177,33 @@ record ModelGraph(
                 List.copyOf(batchShapes),
                 List.copyOf(layers),
                 List.copyOf(inbound),
-                new TensorRef(index.get(out.layer()), out.tensor()),
+                List.copyOf(served),
                 all.stream().filter(l -> !maskOps.contains(l.name())).toList());
     }
 
     /**
-     * The layers that lead to {@code out}, every layer after all the layers it takes (Kahn's order,
+     * The outputs flink-rnn serves. A model whose outputs all come from one layer returns a recurrent
+     * layer's output with its states ({@code return_state=True}): it serves the layer's output, the
+     * states come with emit-states. Outputs of different layers are all served, in output order
+     * (docs/SEMANTICS.md section 11).
+     */
+    private static List<NamedRef> served(List<NamedRef> outputs) {
+        NamedRef first = outputs.get(0);
+        return outputs.stream().allMatch(o -> o.layer().equals(first.layer())) ? List.of(first) : outputs;
+    }
+
+    /**
+     * The layers that lead to {@code outs}, every layer after all the layers it takes (Kahn's order,
      * ties broken by config order, so that recurrent layers are numbered as Keras's {@code
      * model.layers} lists them). Fills {@code calls} with each layer's parsed call.
      */
     private static List<String> topological(
-            String out, List<String> ins, Map<String, LayerConfig> byName, Map<String, Call> calls, LoadContext ctx) {
-        List<String> pending = new ArrayList<>(List.of(out));
+            List<String> outs,
+            List<String> ins,
+            Map<String, LayerConfig> byName,
+            Map<String, Call> calls,
+            LoadContext ctx) {
+        List<String> pending = new ArrayList<>(outs);
         while (!pending.isEmpty()) {
             String name = pending.remove(pending.size() - 1);
             if (ins.contains(name) || calls.containsKey(name)) {
@@ -325,7 +340,7 @@ record ModelGraph(
         List<NamedRef> inputs = new ArrayList<>();
         List<NamedRef> initialState = new ArrayList<>();
         List<NamedRef> mask = new ArrayList<>();
-        boolean recurrent = LayerSupport.RECURRENT.contains(layer.className());
+        boolean recurrent = LayerRegistry.is(layer.className(), LayerRegistry.Kind.RECURRENT);
         if (node.isArray()) {
             for (JsonNode a : node) {
                 NamedRef ref = new NamedRef(a.path(0).asText(), a.path(2).asInt(0));

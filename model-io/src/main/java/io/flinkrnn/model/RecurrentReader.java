@@ -18,8 +18,11 @@ import java.util.List;
 /**
  * Recurrent layers, every one reduced to a cell looped over time: {@code LSTM}, {@code GRU} and
  * {@code SimpleRNN} are {@code RNN} with their own cell and the cell's options on the layer; {@code
- * RNN(cell)} names its cell; Keras 2's CuDNN layers are fixed-activation LSTM/GRU with their weights
- * converted; {@code ConvLSTM2D} goes to {@link ConvLstmReader}; {@code Bidirectional} holds two of them.
+ * RNN(cell)} names its cell; Keras 2's CuDNN layers are fixed-activation LSTM/GRU; {@code ConvLSTM2D}
+ * goes to {@link ConvLstmReader}; {@code Bidirectional} holds two of them. {@link LayerRegistry} says
+ * which cell reader each class takes. Weights arrive in Keras 2/3's layout and configs with Keras 3's
+ * fields and each version's defaults ({@link WeightLayouts}, {@link ConfigNormalizer}), so nothing
+ * here depends on the Keras version that wrote the file.
  */
 final class RecurrentReader {
 
@@ -29,9 +32,7 @@ final class RecurrentReader {
         if (layer.bool("time_major", false)) {
             throw layer.fail("time_major=True is not supported (flink-rnn feeds batch-major sequences)");
         }
-        CellSpec cell = layer.className().equals("ConvLSTM2D")
-                ? ConvLstmReader.read(layer, input, w)
-                : vectorCell(layer, sequenceInputDim(layer, input), w);
+        CellSpec cell = LayerRegistry.entry(layer).cell().read(layer, input, w);
         return new RecurrentSpec(
                 layer.name(),
                 layer.className(),
@@ -42,16 +43,10 @@ final class RecurrentReader {
                 layer.bool("stateful", false));
     }
 
-    private static CellSpec vectorCell(LayerConfig layer, int inputDim, WeightCursor w) {
-        return switch (layer.className()) {
-            case "LSTM", "LSTMCell" -> lstm(layer, inputDim, w);
-            case "GRU", "GRUCell" -> gru(layer, inputDim, w);
-            case "SimpleRNN", "SimpleRNNCell" -> simple(layer, inputDim, w);
-            case "RNN" -> cell(layer.nested("cell"), inputDim, w);
-            case "CuDNNLSTM" -> cuDnnLstm(layer, inputDim, w);
-            case "CuDNNGRU" -> cuDnnGru(layer, inputDim, w);
-            default -> throw layer.fail("is not a recurrent layer");
-        };
+    /** {@code RNN(cell)}: the cell named in its config, any cell the registry knows. */
+    static CellSpec rnnCell(LayerConfig layer, Shape input, WeightCursor w) {
+        sequenceInputDim(layer, input);
+        return cell(layer.nested("cell"), input, w);
     }
 
     /**
@@ -109,69 +104,62 @@ final class RecurrentReader {
         return new BidirectionalSpec(layer.name(), forward, backward, merge);
     }
 
-    private static CellSpec cell(LayerConfig cell, int inputDim, WeightCursor w) {
-        return switch (cell.className()) {
-            case "LSTMCell" -> lstm(cell, inputDim, w);
-            case "GRUCell" -> gru(cell, inputDim, w);
-            case "SimpleRNNCell" -> simple(cell, inputDim, w);
-            case "StackedRNNCells" -> {
-                JsonNode entries = cell.require("cells");
-                List<CellSpec> cells = new ArrayList<>();
-                int in = inputDim;
-                for (int i = 0; i < entries.size(); i++) {
-                    CellSpec c = cell(LayerConfig.of(entries.get(i), cell.ctx(), cell.where() + " cell #" + i), in, w);
-                    cells.add(c);
-                    in = c.outputSize();
-                }
-                if (cells.isEmpty()) {
-                    throw cell.fail("has no cells");
-                }
-                yield new StackedCellsSpec(cells);
-            }
-            default -> throw cell.fail("is not a supported recurrent cell");
-        };
+    private static CellSpec cell(LayerConfig cell, Shape input, WeightCursor w) {
+        LayerRegistry.Entry entry = LayerRegistry.of(cell.className())
+                .filter(e -> e.kind() == LayerRegistry.Kind.CELL)
+                .orElseThrow(() -> cell.fail("is not a supported recurrent cell"));
+        return entry.cell().read(cell, input, w);
     }
 
-    private static LstmCellSpec lstm(LayerConfig c, int inputDim, WeightCursor w) {
+    /** {@code StackedRNNCells}: each cell reads the outputs of the one before. */
+    static StackedCellsSpec stackedCells(LayerConfig cell, Shape input, WeightCursor w) {
+        JsonNode entries = cell.require("cells");
+        List<CellSpec> cells = new ArrayList<>();
+        Shape in = input;
+        for (int i = 0; i < entries.size(); i++) {
+            CellSpec c = cell(LayerConfig.of(entries.get(i), cell.ctx(), cell.where() + " cell #" + i), in, w);
+            cells.add(c);
+            in = Shape.sequence(input.timeSteps(), c.outputSize());
+        }
+        if (cells.isEmpty()) {
+            throw cell.fail("has no cells");
+        }
+        return new StackedCellsSpec(cells);
+    }
+
+    static LstmCellSpec lstm(LayerConfig c, int inputDim, WeightCursor w) {
         int units = c.requireInt("units");
         boolean useBias = c.bool("use_bias", true);
-        if (c.ctx().major() == 1 && Keras1Weights.isPerGate(w.peekRemaining(), Keras1Weights.LSTM_GATES)) {
-            w.replaceRemaining(Keras1Weights.fuse(c, w.peekRemaining(), Keras1Weights.LSTM_GATES));
-        }
         Tensor kernel = w.next("kernel", inputDim, 4 * units);
         Tensor recurrent = w.next("recurrent_kernel", units, 4 * units);
         Tensor bias = useBias ? w.next("bias", 4 * units) : null;
         return new LstmCellSpec(
                 units,
                 ActivationReader.field(c, "activation", Activation.TANH),
-                ActivationReader.field(c, "recurrent_activation", defaultGate(c)),
+                ActivationReader.field(c, "recurrent_activation", Activation.SIGMOID),
                 kernel,
                 recurrent,
                 bias);
     }
 
-    private static GruCellSpec gru(LayerConfig c, int inputDim, WeightCursor w) {
+    static GruCellSpec gru(LayerConfig c, int inputDim, WeightCursor w) {
         int units = c.requireInt("units");
         boolean useBias = c.bool("use_bias", true);
-        // Keras 3 and tf.keras 2 default to reset_after=True and always write it; older files lack it.
-        boolean resetAfter = c.bool("reset_after", c.ctx().major() >= 3);
-        if (c.ctx().major() == 1 && Keras1Weights.isPerGate(w.peekRemaining(), Keras1Weights.GRU_GATES)) {
-            w.replaceRemaining(Keras1Weights.fuse(c, w.peekRemaining(), Keras1Weights.GRU_GATES));
-        }
+        boolean resetAfter = c.bool("reset_after", true);
         Tensor kernel = w.next("kernel", inputDim, 3 * units);
         Tensor recurrent = w.next("recurrent_kernel", units, 3 * units);
         Tensor bias = !useBias ? null : resetAfter ? w.next("bias", 2, 3 * units) : w.next("bias", 3 * units);
         return new GruCellSpec(
                 units,
                 ActivationReader.field(c, "activation", Activation.TANH),
-                ActivationReader.field(c, "recurrent_activation", defaultGate(c)),
+                ActivationReader.field(c, "recurrent_activation", Activation.SIGMOID),
                 resetAfter,
                 kernel,
                 recurrent,
                 bias);
     }
 
-    private static SimpleRnnCellSpec simple(LayerConfig c, int inputDim, WeightCursor w) {
+    static SimpleRnnCellSpec simple(LayerConfig c, int inputDim, WeightCursor w) {
         int units = c.requireInt("units");
         boolean useBias = c.bool("use_bias", true);
         Tensor kernel = w.next("kernel", inputDim, units);
@@ -182,9 +170,8 @@ final class RecurrentReader {
     }
 
     /** CuDNNLSTM is an LSTM with tanh/sigmoid fixed and always a bias. */
-    private static LstmCellSpec cuDnnLstm(LayerConfig c, int inputDim, WeightCursor w) {
+    static LstmCellSpec cuDnnLstm(LayerConfig c, int inputDim, WeightCursor w) {
         int units = c.requireInt("units");
-        w.replaceRemaining(CuDnnWeights.toKeras(w.peekRemaining(), 4, inputDim, units));
         return new LstmCellSpec(
                 units,
                 Activation.TANH,
@@ -195,9 +182,8 @@ final class RecurrentReader {
     }
 
     /** CuDNNGRU is a GRU with tanh/sigmoid, reset_after=True and always a bias. */
-    private static GruCellSpec cuDnnGru(LayerConfig c, int inputDim, WeightCursor w) {
+    static GruCellSpec cuDnnGru(LayerConfig c, int inputDim, WeightCursor w) {
         int units = c.requireInt("units");
-        w.replaceRemaining(CuDnnWeights.toKeras(w.peekRemaining(), 3, inputDim, units));
         return new GruCellSpec(
                 units,
                 Activation.TANH,
@@ -206,17 +192,6 @@ final class RecurrentReader {
                 w.next("kernel", inputDim, 3 * units),
                 w.next("recurrent_kernel", units, 3 * units),
                 w.next("bias", 2, 3 * units));
-    }
-
-    /** Keras 1 gated with hard_sigmoid by default, Keras 2 and 3 with sigmoid. */
-    private static Activation defaultGate(LayerConfig c) {
-        return c.ctx().major() == 1
-                ? ActivationReader.value(c, "recurrent_activation", textNode("hard_sigmoid"))
-                : Activation.SIGMOID;
-    }
-
-    private static JsonNode textNode(String s) {
-        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s);
     }
 
     static int sequenceInputDim(LayerConfig layer, Shape input) {

@@ -1,7 +1,6 @@
 package io.flinkrnn.model;
 
 import io.flinkrnn.model.spec.Tensor;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,7 +13,7 @@ final class WeightCursor {
 
     private final LayerConfig layer;
     private final String absent;
-    private List<Weight> weights;
+    private final List<Weight> weights;
     private int next;
 
     /**
@@ -27,10 +26,6 @@ final class WeightCursor {
         this.absent = absent;
     }
 
-    int remaining() {
-        return weights.size() - next;
-    }
-
     /** The next weight, which must have exactly the expected shape. */
     Tensor next(String role, int... expected) {
         Weight w = nextRaw(role);
@@ -41,8 +36,7 @@ final class WeightCursor {
         return w.tensor();
     }
 
-    /** The next weight whatever its shape, for readers that convert a foreign layout first. */
-    Weight nextRaw(String role) {
+    private Weight nextRaw(String role) {
         if (absent != null) {
             throw layer.fail(
                     "weight '" + role + "' is missing: the weights file has no entry for this layer (" + absent + ")");
@@ -52,17 +46,6 @@ final class WeightCursor {
                     + " weights for this layer" + listing());
         }
         return weights.get(next++);
-    }
-
-    /** Replaces the weights not yet taken, after a reader folded an old layout into Keras's. */
-    void replaceRemaining(List<Weight> converted) {
-        List<Weight> all = new ArrayList<>(weights.subList(0, next));
-        all.addAll(converted);
-        weights = List.copyOf(all);
-    }
-
-    List<Weight> peekRemaining() {
-        return weights.subList(next, weights.size());
     }
 
     /** Fails when the file holds more weights for the layer than its config uses. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.spec.DotSpec;
 import io.flinkrnn.model.spec.Inbound;
 import io.flinkrnn.model.spec.LayerSpec;
 import io.flinkrnn.model.spec.MergeSpec;
@@ -46,7 +47,7 @@ class FunctionalGraphTest {
                     .containsExactly("LSTM", "LSTM", "Add", "Dense");
             assertThat(spec.inbound().get(1).inputs()).containsExactly(TensorRef.of(0));
             assertThat(spec.inbound().get(2).inputs()).containsExactly(TensorRef.of(0), TensorRef.of(1));
-            assertThat(spec.output()).isEqualTo(TensorRef.of(3));
+            assertThat(spec.outputs()).containsExactly(TensorRef.of(3));
             assertThat(spec.isChain()).isFalse();
             assertThat(spec.paramCount()).isEqualTo(f.countParams());
         }
@@ -169,7 +170,7 @@ class FunctionalGraphTest {
         assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage(files[0] + " with " + files[1] + ": layers [add, dense] do not lead from the input"
-                        + " 'input_layer' to the output 'lstm_1'; flink-rnn serves one output");
+                        + " 'input_layer' to the output 'lstm_1'");
     }
 
     @Test
@@ -204,6 +205,54 @@ class FunctionalGraphTest {
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM): reads output 4 of layer"
                         + " 'input_layer', which has no such output");
+    }
+
+    @Test
+    void outputsOfDifferentLayersAreAllServedInOutputOrder() {
+        for (String name : List.of("keras3_graph_two_heads", "keras2_graph_two_heads")) {
+            Fixture f = Fixture.named(name);
+            ModelSpec spec = KerasModels.load(f.file("h5").orElseThrow());
+            assertThat(spec.outputs()).as(name).containsExactly(TensorRef.of(1), TensorRef.of(0));
+            assertThat(spec.outputShape()).as(name).isEqualTo(Shape.sequence(null, 8));
+            assertThat(spec.summary()).as(name).contains("Outputs: dense[0][0], lstm[0][0]");
+        }
+    }
+
+    @Test
+    void dotOfTwoVectorsIsReadWithItsNormalization() {
+        for (String name : List.of("keras3_graph_dot", "keras2_graph_dot")) {
+            ModelSpec spec = KerasModels.load(Fixture.named(name).file("h5").orElseThrow());
+            // Keras 3 caps the inverse norm at 1 / epsilon, tf.keras's l2_normalize at 1 / sqrt(1e-12).
+            float cap = name.startsWith("keras3") ? 1e7f : 1e6f;
+            assertThat(spec.layers())
+                    .as(name)
+                    .filteredOn(l -> l instanceof DotSpec)
+                    .containsExactly(new DotSpec("dot", false, cap), new DotSpec("dot_1", true, cap));
+        }
+    }
+
+    @Test
+    void dotAlongAnAxisOfSequencesIsRefusedNamingTheLayer() throws IOException {
+        Path[] files = edited("keras3_graph_branches", layers -> {
+            ObjectNode concatenate = entry(layers, "concatenate");
+            concatenate.put("class_name", "Dot");
+            ((ObjectNode) concatenate.path("config")).put("axes", 2);
+        });
+        assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessage(files[0] + " with " + files[1] + ": layer 'concatenate' (Dot): takes the dot product"
+                        + " along axes 2 of (None, None, 6) and (None, None, 4); flink-rnn runs Dot of two vectors"
+                        + " along their feature axis (axes=1)");
+    }
+
+    @Test
+    void twoSequenceInputsShareTheEventsTimeAxis() {
+        ModelSpec spec = KerasModels.load(
+                Fixture.named("keras3_graph_two_sequences").file("keras").orElseThrow());
+        assertThat(spec.inputs()).containsExactly(Shape.sequence(null, 3), Shape.sequence(null, 2));
+        assertThat(spec.features()).isEqualTo(5);
+        assertThat(spec.inbound().get(0).inputs()).containsExactly(TensorRef.input(0));
+        assertThat(spec.inbound().get(1).inputs()).containsExactly(TensorRef.input(1));
     }
 
     /** A Keras 3 fixture's {@code .keras} as a JSON config (edited) and its {@code model.weights.h5}. */

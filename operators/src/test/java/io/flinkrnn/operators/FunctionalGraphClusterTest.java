@@ -24,9 +24,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Functional graphs (docs/SEMANTICS.md section 11) through the operator in a MiniCluster, keys spread
  * over two subtasks on RocksDB: a residual LSTM stack, an LSTM and a GRU branch concatenated, every
  * merge layer, an encoder-decoder whose decoder starts from the encoder's states, Keras 3's
- * functional Masking, and a second input of static features carried by each event, each in the
- * mode {@code auto} picks (stateful for the first six, window for the rest) must give exactly what
- * Keras gives.
+ * functional Masking, a second input of static features carried by each event, two outputs of
+ * different layers, {@code Dot}, and two sequence inputs (an encoder's and a decoder's in window
+ * mode), each in the mode {@code auto} picks (stateful for the first nine, window for the rest) must
+ * give exactly what Keras gives.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FunctionalGraphClusterTest {
@@ -48,11 +49,17 @@ class FunctionalGraphClusterTest {
         "keras2_graph_encoder_decoder, h5",
         "keras3_graph_masking, keras",
         "keras3_graph_static_input, keras",
+        "keras2_graph_two_heads, h5",
+        "keras3_graph_dot, keras",
+        "keras2_graph_two_sequences, h5",
         "keras3_graph_residual_window, h5",
         "keras3_graph_branches_window, keras",
         "keras3_graph_encoder_decoder_window, keras",
         "keras2_graph_masking_window, h5",
-        "keras2_graph_static_input_window, h5"
+        "keras2_graph_static_input_window, h5",
+        "keras3_graph_two_heads_window, keras",
+        "keras2_graph_dot_window, h5",
+        "keras3_graph_two_sequences_window, keras"
     })
     void graphOutputsEqualKeras(String fixture, String file) throws Exception {
         Fixture f = Fixture.named(fixture);

@@ -44,6 +44,9 @@ public final class InspectCommand implements Callable<Integer> {
                     compiled.outputSize(),
                     compiled.stateLayout().size(),
                     compiled.stateLayout().size() * Float.BYTES);
+            if (m.outputs().size() > 1) {
+                out.printf("Output columns: %s%n", outputColumns(m, compiled.outputSizes()));
+            }
         } catch (IllegalArgumentException e) {
             out.printf("Streaming mode: cannot run as asked (--mode %s): %s%n", model.mode, e.getMessage());
             out.flush();
@@ -66,6 +69,20 @@ public final class InspectCommand implements Callable<Integer> {
                     .append(last)
                     .append(shape.sequence() ? " (a step of " + shape + ")" : " (static " + shape + ")");
             first = last + 1;
+        }
+        return s.toString();
+    }
+
+    /** Which columns of an output come from which of the model's outputs (docs/SEMANTICS.md section 11). */
+    private static String outputColumns(ModelSpec m, int[] sizes) {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0, first = 0; k < sizes.length; first += sizes[k], k++) {
+            s.append(k == 0 ? "" : ", ")
+                    .append(m.tensorName(m.outputs().get(k)))
+                    .append(" y")
+                    .append(first)
+                    .append("..y")
+                    .append(first + sizes[k] - 1);
         }
         return s.toString();
     }

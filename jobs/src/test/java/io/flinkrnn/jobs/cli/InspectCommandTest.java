@@ -57,4 +57,33 @@ class InspectCommandTest {
         assertThat(inspect(f, "h5")).as(out.toString()).isZero();
         assertThat(out.toString()).contains("lstm[0][0], gru[0][0]").contains("Total params: " + f.countParams());
     }
+
+    @Test
+    void outputsOfTwoLayersAreListedWithTheirOutputColumns() {
+        Fixture f = Fixture.named("keras2_graph_two_heads");
+        assertThat(inspect(f, "h5")).as(out.toString()).isZero();
+        assertThat(out.toString())
+                .contains("Outputs: dense[0][0], lstm[0][0]")
+                .contains("Per event: 3 input floats -> 8 output floats")
+                .contains("Output columns: dense[0][0] y0..y1, lstm[0][0] y2..y7")
+                .contains("Total params: " + f.countParams());
+    }
+
+    @Test
+    void twoSequenceInputsAreListedWithTheirEventColumns() {
+        Fixture f = Fixture.named("keras3_graph_two_sequences_window");
+        assertThat(inspect(f, "keras")).as(out.toString()).isZero();
+        assertThat(out.toString())
+                .contains(
+                        "Event columns: input x0..x2 (a step of (None, 5, 3)), input_1 x3..x4 (a step of (None, 5, 2))")
+                .contains("Streaming mode: window(5)")
+                .contains("Total params: " + f.countParams());
+    }
+
+    @Test
+    void dotIsCountedLikeKeras() {
+        Fixture f = Fixture.named("keras3_graph_dot");
+        assertThat(inspect(f, "keras")).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("lstm[0][0], gru[0][0]").contains("Total params: " + f.countParams());
+    }
 }

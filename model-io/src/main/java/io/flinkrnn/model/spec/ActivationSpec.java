@@ -12,4 +12,9 @@ public record ActivationSpec(String name, String className, Activation activatio
     public long paramCount() {
         return 0;
     }
+
+    @Override
+    public boolean perStep() {
+        return true;
+    }
 }

@@ -23,4 +23,9 @@ public record DenseSpec(String name, int units, Activation activation, Tensor ke
     public long paramCount() {
         return CellSpec.count(kernel, bias);
     }
+
+    @Override
+    public boolean perStep() {
+        return true;
+    }
 }

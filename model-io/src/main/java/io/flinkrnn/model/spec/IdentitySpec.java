@@ -15,4 +15,9 @@ public record IdentitySpec(String name, String className) implements LayerSpec {
     public long paramCount() {
         return 0;
     }
+
+    @Override
+    public boolean perStep() {
+        return true;
+    }
 }

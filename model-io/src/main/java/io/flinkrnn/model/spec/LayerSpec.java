@@ -19,7 +19,8 @@ public sealed interface LayerSpec
                 RepeatVectorSpec,
                 FlattenSpec,
                 ReshapeSpec,
-                MergeSpec {
+                MergeSpec,
+                DotSpec {
 
     /** The layer's name in the file, as Keras prints it. */
     String name();
@@ -43,6 +44,14 @@ public sealed interface LayerSpec
 
     /** Keras's {@code count_params()}. */
     long paramCount();
+
+    /**
+     * Whether the layer acts on each step's features alone, so that {@code TimeDistributed} may wrap
+     * it: {@code Dense}, activations and the layers that are the identity at inference.
+     */
+    default boolean perStep() {
+        return false;
+    }
 
     /**
      * Whether the output at step t depends only on steps up to t, so that the layer can run one event

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
- * A Keras model as flink-rnn runs it: a graph of layers from its inputs to one output, with
+ * A Keras model as flink-rnn runs it: a graph of layers from its inputs to its outputs, with
  * normalized configs and float32 weights. A Sequential model is the chain where every layer takes
  * the one before; a functional model may branch and merge (docs/SEMANTICS.md section 11). Immutable;
  * built by {@code KerasModels.load}.
@@ -23,7 +23,8 @@ import java.util.stream.IntStream;
  * @param layers the layers in topological order: a layer's inputs are the model's input or layers
  *     before it
  * @param inbound what each layer takes, index for index with {@code layers}
- * @param output the tensor the model serves
+ * @param outputs the tensors the model serves, in the model's output order; an event's output is
+ *     each of them flattened in C order, one after another (docs/SEMANTICS.md section 11)
  */
 public record ModelSpec(
         String name,
@@ -34,10 +35,14 @@ public record ModelSpec(
         Optional<Integer> batchSize,
         List<LayerSpec> layers,
         List<Inbound> inbound,
-        TensorRef output) {
+        List<TensorRef> outputs) {
 
     public ModelSpec {
         inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+        if (outputs.isEmpty()) {
+            throw new IllegalArgumentException("a model serves at least one output");
+        }
         layers = List.copyOf(layers);
         inbound = List.copyOf(inbound);
         List<Shape> sequences = inputs.stream().filter(Shape::sequence).toList();
@@ -64,10 +69,13 @@ public record ModelSpec(
                 checkTensor(ref, layers);
             }
         }
-        if (output.node() >= layers.size() || output.isInput() && output.inputIndex() >= inputs.size()) {
-            throw new IllegalArgumentException("the output refers to layer #" + output.node() + " of " + layers.size());
+        for (TensorRef output : outputs) {
+            if (output.node() >= layers.size() || output.isInput() && output.inputIndex() >= inputs.size()) {
+                throw new IllegalArgumentException(
+                        "the output refers to layer #" + output.node() + " of " + layers.size());
+            }
+            checkTensor(output, layers);
         }
-        checkTensor(output, layers);
     }
 
     /** A chain: every layer takes the output of the one before, and the last one's is served. */
@@ -88,7 +96,7 @@ public record ModelSpec(
                 batchSize,
                 layers,
                 IntStream.range(0, layers.size()).mapToObj(Inbound::chain).toList(),
-                layers.isEmpty() ? TensorRef.INPUT : TensorRef.of(layers.size() - 1));
+                List.of(layers.isEmpty() ? TensorRef.INPUT : TensorRef.of(layers.size() - 1)));
     }
 
     private static List<TensorRef> tensorsOf(Inbound in) {
@@ -128,7 +136,7 @@ public record ModelSpec(
                 return false;
             }
         }
-        return output.equals(layers.isEmpty() ? TensorRef.INPUT : TensorRef.of(layers.size() - 1));
+        return outputs.equals(List.of(layers.isEmpty() ? TensorRef.INPUT : TensorRef.of(layers.size() - 1)));
     }
 
     /** The shape of each layer's output (tensor 0), in order. */
@@ -164,9 +172,26 @@ public record ModelSpec(
         return ((RecurrentSpec) layers.get(ref.node())).stateShape(ref.tensor() - 1);
     }
 
-    /** The shape of the served output. */
+    /**
+     * The shape of the served output. Several outputs are served one after another: outputs on one
+     * time axis as that axis with their steps joined, any others as one vector of all their floats
+     * (a free time axis counting one step, as one event has).
+     */
     public Shape outputShape() {
-        return shapeOf(output, outputShapes());
+        List<Shape> layerShapes = outputShapes();
+        List<Shape> served = outputs.stream().map(o -> shapeOf(o, layerShapes)).toList();
+        Shape first = served.get(0);
+        if (served.size() == 1) {
+            return first;
+        }
+        int steps = served.stream().mapToInt(Shape::stepSize).sum();
+        if (served.stream()
+                .allMatch(s -> s.sequence() == first.sequence() && Objects.equals(s.timeSteps(), first.timeSteps()))) {
+            return first.sequence() ? Shape.sequence(first.timeSteps(), steps) : Shape.single(steps);
+        }
+        return Shape.single(served.stream()
+                .mapToInt(s -> s.stepSize() * (s.sequence() && s.timeSteps() != null ? s.timeSteps() : 1))
+                .sum());
     }
 
     public long paramCount() {
@@ -181,6 +206,11 @@ public record ModelSpec(
     /** The first layer that cannot run one event at a time, if any. */
     public Optional<LayerSpec> firstNonCausalLayer() {
         return layers.stream().filter(l -> !l.causal()).findFirst();
+    }
+
+    /** A tensor as Keras's functional {@code model.summary()} names it, e.g. {@code lstm[0][1]}. */
+    public String tensorName(TensorRef ref) {
+        return ModelSummary.tensorName(this, ref);
     }
 
     /** A table like Keras's {@code model.summary()}. */

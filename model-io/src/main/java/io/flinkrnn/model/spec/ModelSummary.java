@@ -48,7 +48,11 @@ final class ModelSummary {
         s.append("=".repeat(width)).append('\n');
         s.append(String.format("Total params: %,d%n", model.paramCount()));
         if (graph) {
-            s.append("Output: ").append(tensorName(model, model.output())).append('\n');
+            s.append(model.outputs().size() == 1 ? "Output: " : "Outputs: ")
+                    .append(model.outputs().stream()
+                            .map(o -> tensorName(model, o))
+                            .collect(Collectors.joining(", ")))
+                    .append('\n');
         }
         return s.toString();
     }
@@ -65,7 +69,7 @@ final class ModelSummary {
         return names.stream().collect(Collectors.joining(", "));
     }
 
-    private static String tensorName(ModelSpec model, TensorRef ref) {
+    static String tensorName(ModelSpec model, TensorRef ref) {
         return (ref.isInput()
                         ? inputName(ref.inputIndex())
                         : model.layers().get(ref.node()).name()) + "[0][" + ref.tensor() + "]";
