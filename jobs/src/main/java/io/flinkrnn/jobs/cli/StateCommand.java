@@ -7,7 +7,7 @@ import io.flinkrnn.jobs.state.KeyCensus;
 import io.flinkrnn.jobs.state.RnnKeyState;
 import io.flinkrnn.jobs.state.RnnStates;
 import io.flinkrnn.jobs.state.SavepointOperator;
-import io.flinkrnn.jobs.state.StatesCsv;
+import io.flinkrnn.jobs.state.StatesFile;
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.io.IOException;
@@ -87,7 +87,10 @@ public final class StateCommand implements Runnable {
         @Option(names = "--key", description = "Only this key (repeatable).")
         List<String> keys;
 
-        @Option(names = "--out", description = "CSV with one row per key: key,key_group,last_timestamp,epoch,states.")
+        @Option(
+                names = "--out",
+                description =
+                        "One row per key: key,key_group,last_timestamp,epoch,states; CSV, or Parquet for *.parquet.")
         Path out;
 
         @Option(
@@ -121,7 +124,7 @@ public final class StateCommand implements Runnable {
             Set<String> found = new HashSet<>();
             int valueBytes = 0;
             try (CloseableIterator<RnnKeyState> it = states.keys();
-                    StatesCsv csv = this.out == null ? null : new StatesCsv(this.out, named)) {
+                    StatesFile file = this.out == null ? null : StatesFile.create(this.out, named)) {
                 while (it.hasNext()) {
                     RnnKeyState key = it.next();
                     census.add(key);
@@ -130,8 +133,8 @@ public final class StateCommand implements Runnable {
                         continue;
                     }
                     found.add(key.key());
-                    if (csv != null) {
-                        csv.write(key, census.keyGroup(key.key()));
+                    if (file != null) {
+                        file.write(key, census.keyGroup(key.key()));
                     } else if (wanted != null) {
                         out.println(describe(key, named));
                     }
