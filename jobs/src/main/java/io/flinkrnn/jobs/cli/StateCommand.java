@@ -24,8 +24,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -332,13 +330,7 @@ public final class StateCommand implements Runnable {
                 throw new IllegalArgumentException("--max-parallelism must be between 1 and "
                         + KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM + ", got " + maxParallelism);
             }
-            StateBackend backend =
-                    switch (stateBackend) {
-                        case "hashmap" -> new HashMapStateBackend();
-                        case "rocksdb" -> new EmbeddedRocksDBStateBackend();
-                        default -> throw new IllegalArgumentException(
-                                "--state-backend is hashmap or rocksdb, got '" + stateBackend + "'");
-                    };
+            StateBackend backend = RnnStates.bootstrapBackend(stateBackend);
             String target = uri(out);
             long start = System.nanoTime();
             RnnStates.Bootstrap written =

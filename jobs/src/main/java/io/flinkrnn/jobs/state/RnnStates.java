@@ -202,6 +202,18 @@ public final class RnnStates {
         return new Bootstrap(scan, facts);
     }
 
+    /**
+     * Where {@link #bootstrap} keeps the keys' states until it writes them: {@code hashmap} (the heap)
+     * or {@code rocksdb} (disk, for more keys than the heap holds).
+     */
+    public static StateBackend bootstrapBackend(String name) {
+        return switch (name) {
+            case "hashmap" -> new HashMapStateBackend();
+            case "rocksdb" -> new EmbeddedRocksDBStateBackend();
+            default -> throw new IllegalArgumentException("--state-backend is hashmap or rocksdb, got '" + name + "'");
+        };
+    }
+
     /** What {@link #bootstrap} wrote: the history's keys, served and rejected rows, and the facts. */
     public record Bootstrap(HistoryCsv.Scan history, OperatorFacts facts) {}
 
