@@ -83,7 +83,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--starting-offsets",
-            description = "[flink-rnn.kafka.starting-offsets] earliest, latest or committed.")
+            description = "[flink-rnn.kafka.starting-offsets] earliest, latest, committed or timestamp:MILLIS.")
     String startingOffsets;
 
     @Option(

@@ -78,8 +78,9 @@ public final class RunOptions {
     public static final ConfigOption<String> STARTING_OFFSETS = key("flink-rnn.kafka.starting-offsets")
             .stringType()
             .defaultValue("committed")
-            .withDescription("earliest, latest, or committed (the group's offsets, else earliest). "
-                    + "A restored checkpoint always wins over this.");
+            .withDescription("earliest, latest, committed (the group's offsets, else earliest), or timestamp:MILLIS "
+                    + "(the first record stamped at or after it, e.g. where a bootstrapped history ends). "
+                    + "A restored checkpoint's source state always wins over this.");
 
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = key("flink-rnn.kafka.transactional-id-prefix")
             .stringType()
