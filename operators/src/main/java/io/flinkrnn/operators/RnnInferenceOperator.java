@@ -60,6 +60,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     /** The keyed map state of events waiting for the watermark (event-time mode). */
     public static final String EVENT_TIME_BUFFER_NAME = "flink-rnn-event-time-buffer";
 
+    /** The keyed timer service: an event-time timer at each timestamp a key has events buffered at. */
+    public static final String TIMERS_NAME = "flink-rnn-timers";
+
     private final RnnSettings settings;
 
     private transient ModelSwitch models;
@@ -120,7 +123,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
                     .getMapState(new MapStateDescriptor<>(
                             EVENT_TIME_BUFFER_NAME, Types.LONG, Types.LIST(TypeInformation.of(RnnEvent.class))));
         }
-        timers = getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
+        timers = getInternalTimerService(TIMERS_NAME, VoidNamespaceSerializer.INSTANCE, this);
         bundle = new EventBundle();
         timedBundle = -1;
         trigger = new CountBundleTrigger(settings.bundleMaxEvents());

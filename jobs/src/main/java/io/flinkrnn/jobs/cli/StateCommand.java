@@ -4,6 +4,7 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.jobs.state.HistoryCsv;
 import io.flinkrnn.jobs.state.KerasStates;
 import io.flinkrnn.jobs.state.KeyCensus;
+import io.flinkrnn.jobs.state.KeyEdit;
 import io.flinkrnn.jobs.state.RnnKeyState;
 import io.flinkrnn.jobs.state.RnnStates;
 import io.flinkrnn.jobs.state.SavepointOperator;
@@ -224,13 +225,17 @@ public final class StateCommand implements Runnable {
         Which which;
 
         static final class Which {
-            @Option(names = "--drop-keys", required = true, description = "Drop the keys listed, one per line.")
+            @Option(
+                    names = "--drop-keys",
+                    required = true,
+                    description = "Drop the keys listed, one per line: their states and buffered events.")
             Path dropKeys;
 
             @Option(
                     names = "--reset-keys",
                     required = true,
-                    description = "Reset the keys listed, one per line (as a reset control: the same as dropping).")
+                    description = "Reset the keys listed, one per line, as a reset control does: their states go, their"
+                            + " events in the event-time buffer stay.")
             Path resetKeys;
 
             @Option(
@@ -261,13 +266,19 @@ public final class StateCommand implements Runnable {
             String what;
             if (listed != null) {
                 Set<String> keys = KeyList.read(listed);
-                result = states.rewrite(target, key -> !keys.contains(key.key()));
-                what = (which.dropKeys != null ? "dropped " : "reset ") + result.droppedKeys() + " of the "
-                        + keys.size() + " keys in " + listed + " (the others have no state)";
+                KeyEdit.Outcome listedKeys = which.dropKeys != null ? KeyEdit.Outcome.DROP : KeyEdit.Outcome.RESET;
+                result = states.edit(target, key -> keys.contains(key.key()) ? listedKeys : KeyEdit.Outcome.KEEP);
+                what = (which.dropKeys != null ? "dropped " + result.droppedKeys() : "reset " + result.resetKeys())
+                        + " of the " + keys.size() + " keys in " + listed + " (the others have no state)";
             } else {
                 long to = now != null ? now : newestTimestamp(states);
                 long oldest = to - which.dropIdle.toMillis();
-                result = states.rewrite(target, key -> key.lastTimestamp() >= oldest);
+                // A key with events waiting in the event-time buffer is not idle: they are still to be served.
+                result = states.edit(
+                        target,
+                        key -> key.buffered().length == 0 && key.state().lastTimestamp() < oldest
+                                ? KeyEdit.Outcome.DROP
+                                : KeyEdit.Outcome.KEEP);
                 what = "dropped " + result.droppedKeys() + " keys idle longer than " + which.dropIdle + " before " + to;
             }
             spec.commandLine().getOut().println("wrote " + target + ": " + what + "; kept " + result.keptKeys());
