@@ -48,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * parallelism 3, kept keys serve their buffered and live events to Keras's outputs; dropped keys
  * lose their buffered events with their state (fed everything again, Keras's outputs from zero
  * state); reset keys keep their buffered events and serve them from zero state, exactly as a fresh
- * key fed the same events in the same job.
+ * key fed the same events in the same job. A key with buffered events is never idle.
  */
 class StateEditEventTimeTest {
 
@@ -98,6 +98,11 @@ class StateEditEventTimeTest {
                 .isZero();
         assertThat(out.toString()).contains("with an event-time buffer");
 
+        // Every key's last served event is long before --now, but k0's and user_42's copies have
+        // events still to serve: only sensor-1's 10 copies are idle.
+        edit(savepoint, "--drop-idle", "10ms", "--now", "100");
+        assertThat(out.toString()).contains("dropped 10 keys idle longer than PT0.01S before 100; kept 20");
+
         Path keys = dir.resolve("keys.txt");
         Files.write(
                 keys,
@@ -105,7 +110,7 @@ class StateEditEventTimeTest {
         List<RnnEvent> live = FixtureJob.copies(SWAP, cut, end, COPIES);
         List<CsvRow> liveOutputs = FixtureJob.expectedCopies(SWAP, cut, end, COPIES);
 
-        Path dropped = edit(savepoint, "--drop-keys", keys);
+        Path dropped = edit(savepoint, "--drop-keys", keys.toString());
         assertThat(out.toString()).contains("dropped 9 of the 9 keys").contains("kept 21");
         List<RnnEvent> events = new ArrayList<>(FixtureJob.copies(SWAP, 0, end, COPIES).stream()
                 .filter(e -> LISTED.test(e.key()))
@@ -118,7 +123,7 @@ class StateEditEventTimeTest {
         expected.addAll(liveOutputs.stream().filter(r -> !LISTED.test(r.key())).toList());
         KerasExpectations.assertMatches(restore(dropped, events), sortedPerKey(expected));
 
-        Path reset = edit(savepoint, "--reset-keys", keys);
+        Path reset = edit(savepoint, "--reset-keys", keys.toString());
         assertThat(out.toString()).contains("reset 9 of the 9 keys").contains("kept 21");
         // A twin of each reset key, fresh, gets the events the reset key still has to serve.
         List<RnnEvent> withTwins = new ArrayList<>(live);
@@ -167,11 +172,11 @@ class StateEditEventTimeTest {
                 .toList();
     }
 
-    private Path edit(String savepoint, String flag, Path keys) {
-        Path edited = dir.resolve("edited" + flag);
-        assertThat(state("edit", "--savepoint", savepoint, "--out", edited.toString(), flag, keys.toString()))
-                .as(err.toString())
-                .isZero();
+    private Path edit(String savepoint, String... how) {
+        Path edited = dir.resolve("edited" + how[0]);
+        List<String> args = new ArrayList<>(List.of("edit", "--savepoint", savepoint, "--out", edited.toString()));
+        args.addAll(List.of(how));
+        assertThat(state(args.toArray(String[]::new))).as(err.toString()).isZero();
         return edited;
     }
 
