@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (compare, kernel, job, convlstm) and writes BENCHMARKS.md from their output (no number is typed by hand).
+# Runs the benchmarks (compare, kernel, job, convlstm, bootstrap) and writes BENCHMARKS.md from their output (no number is typed by hand).
 #   mvn -B -q package -DskipTests && bash bench/run-benchmarks.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +9,13 @@ mkdir -p "$OUT"
 QUICK="${1:-}"
 # BENCHES=convlstm reruns a subset; the report is written from every result file present.
 # The job's throughput runs use ParallelGC; its latency runs run in a JVM of their own with G1 and a
-# 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags).
-for bench in ${BENCHES:-compare kernel job latency convlstm}; do
+# 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags). The bootstrap run gets a
+# 1 GiB heap: that it finishes in one shows its memory is bounded (a later -Xmx wins over BenchCli's).
+for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap}; do
   case "$bench" in
     job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,scale); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
+    bootstrap) args=(bootstrap); gc="-XX:+UseParallelGC -Xmx1g" ;;
     *) args=("$bench"); gc="" ;;
   esac
   FLINK_RNN_BENCH_GC="${gc:--XX:+UseParallelGC}" java -jar "$JAR" "${args[@]}" $QUICK 2>"$OUT/$bench.stderr" \
@@ -54,5 +56,11 @@ done
   echo "## ConvLSTM2D camera streams (\`convlstm $QUICK\`)"
   echo
   cat "$OUT/convlstm.txt"
+  if [ -f "$OUT/bootstrap.txt" ]; then
+    echo
+    echo "## State bootstrap at scale (\`bootstrap $QUICK\`, 1 GiB heap)"
+    echo
+    cat "$OUT/bootstrap.txt"
+  fi
 } > BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

@@ -4,10 +4,11 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.jobs.state.HistoryCsv;
 import io.flinkrnn.jobs.state.KerasStates;
 import io.flinkrnn.jobs.state.KeyCensus;
+import io.flinkrnn.jobs.state.KeyEdit;
 import io.flinkrnn.jobs.state.RnnKeyState;
 import io.flinkrnn.jobs.state.RnnStates;
 import io.flinkrnn.jobs.state.SavepointOperator;
-import io.flinkrnn.jobs.state.StatesCsv;
+import io.flinkrnn.jobs.state.StatesFile;
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.io.IOException;
@@ -24,8 +25,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -87,7 +86,10 @@ public final class StateCommand implements Runnable {
         @Option(names = "--key", description = "Only this key (repeatable).")
         List<String> keys;
 
-        @Option(names = "--out", description = "CSV with one row per key: key,key_group,last_timestamp,epoch,states.")
+        @Option(
+                names = "--out",
+                description =
+                        "One row per key: key,key_group,last_timestamp,epoch,states; CSV, or Parquet for *.parquet.")
         Path out;
 
         @Option(
@@ -121,7 +123,7 @@ public final class StateCommand implements Runnable {
             Set<String> found = new HashSet<>();
             int valueBytes = 0;
             try (CloseableIterator<RnnKeyState> it = states.keys();
-                    StatesCsv csv = this.out == null ? null : new StatesCsv(this.out, named)) {
+                    StatesFile file = this.out == null ? null : StatesFile.create(this.out, named)) {
                 while (it.hasNext()) {
                     RnnKeyState key = it.next();
                     census.add(key);
@@ -130,8 +132,8 @@ public final class StateCommand implements Runnable {
                         continue;
                     }
                     found.add(key.key());
-                    if (csv != null) {
-                        csv.write(key, census.keyGroup(key.key()));
+                    if (file != null) {
+                        file.write(key, census.keyGroup(key.key()));
                     } else if (wanted != null) {
                         out.println(describe(key, named));
                     }
@@ -223,13 +225,17 @@ public final class StateCommand implements Runnable {
         Which which;
 
         static final class Which {
-            @Option(names = "--drop-keys", required = true, description = "Drop the keys listed, one per line.")
+            @Option(
+                    names = "--drop-keys",
+                    required = true,
+                    description = "Drop the keys listed, one per line: their states and buffered events.")
             Path dropKeys;
 
             @Option(
                     names = "--reset-keys",
                     required = true,
-                    description = "Reset the keys listed, one per line (as a reset control: the same as dropping).")
+                    description = "Reset the keys listed, one per line, as a reset control does: their states go, their"
+                            + " events in the event-time buffer stay.")
             Path resetKeys;
 
             @Option(
@@ -260,13 +266,19 @@ public final class StateCommand implements Runnable {
             String what;
             if (listed != null) {
                 Set<String> keys = KeyList.read(listed);
-                result = states.rewrite(target, key -> !keys.contains(key.key()));
-                what = (which.dropKeys != null ? "dropped " : "reset ") + result.droppedKeys() + " of the "
-                        + keys.size() + " keys in " + listed + " (the others have no state)";
+                KeyEdit.Outcome listedKeys = which.dropKeys != null ? KeyEdit.Outcome.DROP : KeyEdit.Outcome.RESET;
+                result = states.edit(target, key -> keys.contains(key.key()) ? listedKeys : KeyEdit.Outcome.KEEP);
+                what = (which.dropKeys != null ? "dropped " + result.droppedKeys() : "reset " + result.resetKeys())
+                        + " of the " + keys.size() + " keys in " + listed + " (the others have no state)";
             } else {
                 long to = now != null ? now : newestTimestamp(states);
                 long oldest = to - which.dropIdle.toMillis();
-                result = states.rewrite(target, key -> key.lastTimestamp() >= oldest);
+                // A key with events waiting in the event-time buffer is not idle: they are still to be served.
+                result = states.edit(
+                        target,
+                        key -> key.buffered().length == 0 && key.state().lastTimestamp() < oldest
+                                ? KeyEdit.Outcome.DROP
+                                : KeyEdit.Outcome.KEEP);
                 what = "dropped " + result.droppedKeys() + " keys idle longer than " + which.dropIdle + " before " + to;
             }
             spec.commandLine().getOut().println("wrote " + target + ": " + what + "; kept " + result.keptKeys());
@@ -329,13 +341,7 @@ public final class StateCommand implements Runnable {
                 throw new IllegalArgumentException("--max-parallelism must be between 1 and "
                         + KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM + ", got " + maxParallelism);
             }
-            StateBackend backend =
-                    switch (stateBackend) {
-                        case "hashmap" -> new HashMapStateBackend();
-                        case "rocksdb" -> new EmbeddedRocksDBStateBackend();
-                        default -> throw new IllegalArgumentException(
-                                "--state-backend is hashmap or rocksdb, got '" + stateBackend + "'");
-                    };
+            StateBackend backend = RnnStates.bootstrapBackend(stateBackend);
             String target = uri(out);
             long start = System.nanoTime();
             RnnStates.Bootstrap written =

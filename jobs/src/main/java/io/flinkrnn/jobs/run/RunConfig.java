@@ -201,7 +201,7 @@ public final class RunConfig {
     }
 
     public StartingOffsets startingOffsets() {
-        return EnumOptions.get(config, RunOptions.STARTING_OFFSETS, RunOptions.STARTING_OFFSETS.key());
+        return StartingOffsets.named(config.get(RunOptions.STARTING_OFFSETS));
     }
 
     public String get(ConfigOption<String> option) {

@@ -75,11 +75,12 @@ public final class RunOptions {
             .defaultValue("flink-rnn")
             .withDescription("Consumer group; offsets are committed on checkpoints, for monitoring only.");
 
-    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = key("flink-rnn.kafka.starting-offsets")
-            .enumType(StartingOffsets.class)
-            .defaultValue(StartingOffsets.COMMITTED)
-            .withDescription("earliest, latest, or committed (the group's offsets, else earliest). "
-                    + "A restored checkpoint always wins over this.");
+    public static final ConfigOption<String> STARTING_OFFSETS = key("flink-rnn.kafka.starting-offsets")
+            .stringType()
+            .defaultValue("committed")
+            .withDescription("earliest, latest, committed (the group's offsets, else earliest), or timestamp:MILLIS "
+                    + "(the first record stamped at or after it, e.g. where a bootstrapped history ends). "
+                    + "A restored checkpoint's source state always wins over this.");
 
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = key("flink-rnn.kafka.transactional-id-prefix")
             .stringType()

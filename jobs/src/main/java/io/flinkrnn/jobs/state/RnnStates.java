@@ -48,7 +48,8 @@ import org.apache.flink.util.CloseableIterator;
  * }
  * }</pre>
  *
- * <p>{@link #rewrite} writes a copy without some keys ({@code flink-rnn state edit}); {@link
+ * <p>{@link #edit} and {@link #rewrite} write a copy without some keys, or with some reset, their
+ * events in the event-time buffer dropped or kept to match ({@code flink-rnn state edit}); {@link
  * #bootstrap} writes a new savepoint from each key's history ({@code flink-rnn state bootstrap}).
  *
  * <p>Savepoints of both backends are read: a canonical one with the hashmap backend, RocksDB's native
@@ -133,36 +134,53 @@ public final class RnnStates {
     }
 
     /**
-     * Writes a copy of the savepoint to {@code out} in which the operator holds only the keys {@code
-     * keep} accepts, each exactly as it was, and the same facts; every other operator's state is
-     * carried over as it is. A dropped key starts from zero state on its next event, as after a
-     * reset control (docs/SEMANTICS.md section 4). Refuses a savepoint with events in the event-time
-     * buffer: this build cannot carry their timers.
+     * Writes a copy of the savepoint to {@code out} in which the operator holds only the keys with
+     * state that {@code keep} accepts, each exactly as it was, and the same facts; a dropped key's
+     * buffered events (event time) go with it, and keys whose events all wait in the buffer are
+     * kept. Every other operator's state is carried over as it is. A dropped key starts from zero
+     * state on its next event, as after a reset control (docs/SEMANTICS.md section 4).
      */
     public Rewrite rewrite(String out, FilterFunction<RnnKeyState> keep) throws Exception {
-        if (operator.eventTimeBuffer()) {
-            throw new IllegalArgumentException("savepoint " + operator.savepoint() + " holds events waiting in the"
-                    + " event-time buffer of uid '" + operator.uid() + "', which state edit cannot carry; take the"
-                    + " savepoint of a job without event time, or after its buffered events were served");
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        StateBootstrapTransformation<RnnKeyState> kept = OperatorTransformation.bootstrapWith(
-                        keys(env).filter(new CountingFilter(keep)))
-                .setMaxParallelism(operator.maxParallelism())
-                .keyBy(RnnKeyState::key, Types.STRING)
-                .transform(new KeyStateWriter(facts()));
-        SavepointWriter.fromExistingSavepoint(env, operator.savepoint(), backend())
-                .removeOperator(id())
-                .withOperator(id(), kept)
-                .write(out);
-        JobExecutionResult result = env.execute("flink-rnn state edit");
-        return new Rewrite(
-                result.<Long>getAccumulatorResult(CountingFilter.KEPT),
-                result.<Long>getAccumulatorResult(CountingFilter.DROPPED));
+        return edit(
+                out,
+                key -> key.state() == null || keep.filter(key.state()) ? KeyEdit.Outcome.KEEP : KeyEdit.Outcome.DROP);
     }
 
-    /** What {@link #rewrite} kept and dropped. */
-    public record Rewrite(long keptKeys, long droppedKeys) {}
+    /**
+     * Writes a copy of the savepoint to {@code out} with each key as {@code edit} decides: kept,
+     * dropped with its buffered events, or reset (its state gone, its buffered events kept with
+     * their timers, served from zero state once the watermark passes them). The facts and every
+     * other operator's state are carried over as they are.
+     */
+    public Rewrite edit(String out, KeyEdit edit) throws Exception {
+        boolean buffer = operator.eventTimeBuffer();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataStream<SavedKey> edited = reader(env)
+                .readKeyedState(id(), new SavedKeyReader(buffer), Types.STRING, TypeInformation.of(SavedKey.class))
+                .flatMap(new CountingEdit(edit))
+                .returns(SavedKey.class);
+        StateBootstrapTransformation<SavedKey> kept = OperatorTransformation.bootstrapWith(edited)
+                .setMaxParallelism(operator.maxParallelism())
+                .keyBy(SavedKey::key, Types.STRING)
+                .transform(BufferTimersOperator.factory(new SavedKeyWriter(facts(), buffer)));
+        SavepointWriter writer = SavepointWriter.fromExistingSavepoint(env, operator.savepoint(), backend())
+                .removeOperator(id());
+        // Flink's writer fails on an operator that had finished (it types the carried operators by
+        // the first one). They hold no state: left out, they run again on restore, and the empty
+        // control source of a job without controls emits nothing again.
+        for (String finished : operator.finishedOperators()) {
+            writer = writer.removeOperator(OperatorIdentifier.forUidHash(finished));
+        }
+        writer.withOperator(id(), kept).write(out);
+        JobExecutionResult result = env.execute("flink-rnn state edit");
+        return new Rewrite(
+                result.<Long>getAccumulatorResult(CountingEdit.KEPT),
+                result.<Long>getAccumulatorResult(CountingEdit.DROPPED),
+                result.<Long>getAccumulatorResult(CountingEdit.RESET));
+    }
+
+    /** What {@link #edit} kept, dropped and reset. */
+    public record Rewrite(long keptKeys, long droppedKeys, long resetKeys) {}
 
     /**
      * Writes a new savepoint in which the flink-rnn operator {@code uid} holds, for every key of the
@@ -201,6 +219,18 @@ public final class RnnStates {
                 .write(out);
         env.execute("flink-rnn state bootstrap");
         return new Bootstrap(scan, facts);
+    }
+
+    /**
+     * Where {@link #bootstrap} keeps the keys' states until it writes them: {@code hashmap} (the heap)
+     * or {@code rocksdb} (disk, for more keys than the heap holds).
+     */
+    public static StateBackend bootstrapBackend(String name) {
+        return switch (name) {
+            case "hashmap" -> new HashMapStateBackend();
+            case "rocksdb" -> new EmbeddedRocksDBStateBackend();
+            default -> throw new IllegalArgumentException("--state-backend is hashmap or rocksdb, got '" + name + "'");
+        };
     }
 
     /** What {@link #bootstrap} wrote: the history's keys, served and rejected rows, and the facts. */

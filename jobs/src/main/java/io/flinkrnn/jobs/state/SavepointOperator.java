@@ -34,6 +34,8 @@ import org.apache.flink.state.api.runtime.SavepointLoader;
  *     included
  * @param idleTtl the keys' state was written with Flink's state TTL (the job's idle TTL)
  * @param eventTimeBuffer events wait in the operator's event-time buffer (docs/SEMANTICS.md section 5)
+ * @param finishedOperators the ids (uid hashes) of the savepoint's operators that had finished, such
+ *     as the empty control source of a job without controls: they hold no state
  */
 public record SavepointOperator(
         String savepoint,
@@ -44,7 +46,8 @@ public record SavepointOperator(
         int keyLayout,
         boolean idleTtl,
         boolean eventTimeBuffer,
-        long keyedBytes) {
+        long keyedBytes,
+        List<String> finishedOperators) {
 
     /** Reads the savepoint's {@code _metadata}; one-line errors name the savepoint and the uid. */
     public static SavepointOperator read(String savepoint, String uid) {
@@ -90,7 +93,11 @@ public record SavepointOperator(
                 layout,
                 ttl,
                 buffer,
-                bytes);
+                bytes,
+                metadata.getOperatorStates().stream()
+                        .filter(OperatorState::isFullyFinished)
+                        .map(o -> o.getOperatorID().toHexString())
+                        .toList());
     }
 
     private static CheckpointMetadata load(String savepoint) {

@@ -7,7 +7,6 @@ import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.RnnEvent;
-import java.io.BufferedWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,56 +50,21 @@ class StateBootstrapTest {
         return run.exit();
     }
 
-    /** Fixture rows {@code [from, to)} as events of {@link #COPIES} copies of each key. */
-    private static List<RnnEvent> events(int from, int to) {
-        List<RnnEvent> events = new ArrayList<>();
-        for (CsvRow row : SWAP.eventRows().subList(from, to)) {
-            for (int c = 0; c < COPIES; c++) {
-                events.add(FixtureJob.event("c" + c + "/" + row.key(), row));
-            }
-        }
-        return events;
-    }
-
-    private static List<CsvRow> expected(int from, int to) {
-        List<CsvRow> rows = new ArrayList<>();
-        for (CsvRow row : SWAP.expectedRows().subList(from, to)) {
-            for (int c = 0; c < COPIES; c++) {
-                rows.add(new CsvRow("c" + c + "/" + row.key(), row.t(), row.values()));
-            }
-        }
-        return rows;
-    }
-
-    private static void writeCsv(Path file, List<RnnEvent> events) throws Exception {
-        try (BufferedWriter w = Files.newBufferedWriter(file)) {
-            w.write("key,t,x0,x1,x2,x3\n");
-            for (RnnEvent e : events) {
-                StringBuilder row = new StringBuilder(e.key()).append(',').append(e.timestamp());
-                for (float x : e.features()) {
-                    // Float.toString reads back to the same float: the history's bits are the live job's.
-                    row.append(',').append(x);
-                }
-                w.write(row.append('\n').toString());
-            }
-        }
-    }
-
     @Test
     void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory() throws Exception {
         int cut = SWAP.meta().path("swap_row").asInt();
         int end = SWAP.eventRows().size();
-        List<RnnEvent> history = events(0, cut);
-        List<RnnEvent> live = events(cut, end);
+        List<RnnEvent> history = FixtureJob.copies(SWAP, 0, cut, COPIES);
+        List<RnnEvent> live = FixtureJob.copies(SWAP, cut, end, COPIES);
         Path v1 = SWAP.dir().resolve("v1.keras");
 
         List<RnnEvent> all = new ArrayList<>(history);
         all.addAll(live);
         List<CsvRow> a = FixtureJob.run(v1, null, all, 2, "hashmap");
-        KerasExpectations.assertMatches(a, expected(0, end));
+        KerasExpectations.assertMatches(a, FixtureJob.expectedCopies(SWAP, 0, end, COPIES));
 
         Path csv = dir.resolve("history.csv");
-        writeCsv(csv, history);
+        FixtureJob.writeHistory(csv, history);
         Path savepoint = dir.resolve("bootstrapped");
         assertThat(state(
                         "bootstrap",
@@ -119,7 +83,7 @@ class StateBootstrapTest {
                 .contains("model v1.keras [input 4, LSTM(8, 8), output 2]");
 
         List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb");
-        KerasExpectations.assertMatches(b, expected(cut, end));
+        KerasExpectations.assertMatches(b, FixtureJob.expectedCopies(SWAP, cut, end, COPIES));
         Set<String> liveEvents = new HashSet<>();
         live.forEach(e -> liveEvents.add(e.key() + "@" + e.timestamp()));
         List<CsvRow> aLive = new ArrayList<>(a.stream()

@@ -135,6 +135,45 @@ class StateCommandTest {
     }
 
     @Test
+    void parquetHoldsTheCsvsRowsAndColumns() throws Exception {
+        Path csv = dir.resolve("states.csv");
+        Path parquet = dir.resolve("states.parquet");
+        for (Path out : List.of(csv, parquet)) {
+            assertThat(state(
+                            "inspect",
+                            "--savepoint",
+                            savepoint(2, "hashmap"),
+                            "--model",
+                            SWAP.dir().resolve("v1.keras").toString(),
+                            "--out",
+                            out.toString()))
+                    .as(err.toString())
+                    .isZero();
+        }
+        List<String> csvRows = Files.readAllLines(csv);
+        ParquetRows read = ParquetRows.read(parquet);
+        assertThat(String.join(",", read.columns())).isEqualTo(csvRows.get(0));
+        assertThat(read.rows())
+                .hasSize(csvRows.size() - 1)
+                .hasSize(lastTimestamps().size() * 100);
+        // Each run reads the key groups in its own order: rows are matched by key.
+        Map<Object, List<Object>> byKey = read.rows().stream().collect(Collectors.toMap(row -> row.get(0), row -> row));
+        for (String csvRow : csvRows.subList(1, csvRows.size())) {
+            String[] cells = csvRow.split(",");
+            List<Object> row = byKey.get(cells[0]);
+            assertThat(row).as(csvRow).isNotNull();
+            assertThat(row.subList(0, 4))
+                    .as(csvRow)
+                    .containsExactly(
+                            cells[0], Integer.parseInt(cells[1]), Long.parseLong(cells[2]), Integer.parseInt(cells[3]));
+            for (int c = 4; c < cells.length; c++) {
+                // Float.toString gives back the same float: the two files hold the same bits.
+                assertThat(row.get(c)).as(read.columns().get(c)).isEqualTo(Float.parseFloat(cells[c]));
+            }
+        }
+    }
+
+    @Test
     void badInputIsOneLine() throws Exception {
         assertThat(state("inspect", "--savepoint", dir.resolve("nothing").toString()))
                 .isEqualTo(2);

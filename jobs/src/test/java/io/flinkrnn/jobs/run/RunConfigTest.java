@@ -167,8 +167,14 @@ class RunConfigTest {
     void badValuesAreErrors() {
         assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.input.format", "avro")))
                 .hasMessage("flink-rnn.input.format is json or csv; got 'avro'");
-        assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.starting-offsets", "newest")))
-                .hasMessage("flink-rnn.kafka.starting-offsets is earliest, latest or committed; got 'newest'");
+        for (String bad : new String[] {"newest", "timestamp:", "timestamp:-1", "timestamp:2026-01-01"}) {
+            assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.starting-offsets", bad)))
+                    .hasMessage("flink-rnn.kafka.starting-offsets is earliest, latest, committed or timestamp:MILLIS"
+                            + " (a Kafka record timestamp, e.g. timestamp:1767225600000); got '" + bad + "'");
+        }
+        assertThat(RunConfig.of(with("flink-rnn.kafka.starting-offsets", "timestamp:1767225600000"))
+                        .startingOffsets())
+                .isEqualTo(new StartingOffsets(StartingOffsets.Start.TIMESTAMP, 1767225600000L));
         assertThatThrownBy(() -> RunConfig.of(with("flink-rnn.kafka.properties.max.request.size", "65536")))
                 .hasMessage("flink-rnn.kafka.properties.max.request.size (65536) must be at least 1048576: a dead"
                         + " letter may carry 64 KB of key and 64 KB of the original record, JSON-escaped");

@@ -1,10 +1,14 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.model.fixtures.CsvRow;
+import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,5 +64,46 @@ public final class FixtureJob {
 
     public static RnnEvent event(String key, CsvRow row) {
         return new RnnEvent(key, row.t(), row.values());
+    }
+
+    /** The fixture's event rows {@code [from, to)} as events of {@code copies} copies {@code c<copy>/<key>} of each key. */
+    public static List<RnnEvent> copies(Fixture fixture, int from, int to, int copies) {
+        List<RnnEvent> events = new ArrayList<>();
+        for (CsvRow row : fixture.eventRows().subList(from, to)) {
+            for (int c = 0; c < copies; c++) {
+                events.add(event("c" + c + "/" + row.key(), row));
+            }
+        }
+        return events;
+    }
+
+    /** Keras's outputs for {@link #copies}' events. */
+    public static List<CsvRow> expectedCopies(Fixture fixture, int from, int to, int copies) {
+        List<CsvRow> rows = new ArrayList<>();
+        for (CsvRow row : fixture.expectedRows().subList(from, to)) {
+            for (int c = 0; c < copies; c++) {
+                rows.add(new CsvRow("c" + c + "/" + row.key(), row.t(), row.values()));
+            }
+        }
+        return rows;
+    }
+
+    /** Writes {@code events} as a history CSV {@code key,t,x0,...} that {@code state bootstrap} reads. */
+    public static void writeHistory(Path file, List<RnnEvent> events) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file)) {
+            StringBuilder header = new StringBuilder("key,t");
+            for (int i = 0; i < events.get(0).features().length; i++) {
+                header.append(",x").append(i);
+            }
+            w.write(header.append('\n').toString());
+            for (RnnEvent e : events) {
+                StringBuilder row = new StringBuilder(e.key()).append(',').append(e.timestamp());
+                for (float x : e.features()) {
+                    // Float.toString reads back to the same float: the history's bits are the live job's.
+                    row.append(',').append(x);
+                }
+                w.write(row.append('\n').toString());
+            }
+        }
     }
 }

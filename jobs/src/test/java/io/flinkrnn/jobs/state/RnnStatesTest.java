@@ -106,6 +106,38 @@ class RnnStatesTest {
         }
     }
 
+    /** The library's rewrite: the keys its filter keeps, each with exactly its states, and the counts. */
+    @Test
+    void rewriteKeepsWhatTheFilterAcceptsBitForBit() throws Exception {
+        RnnStates states = RnnStates.open(CommittedSavepoints.path(2, "rocksdb"));
+        Map<String, RnnKeyState> before = read(states);
+        String out = dir.resolve("rewritten").toUri().toString();
+
+        RnnStates.Rewrite result = states.rewrite(out, key -> !key.key().startsWith("c1"));
+
+        Map<String, RnnKeyState> after = read(RnnStates.open(out));
+        assertThat(after.keySet())
+                .containsExactlyInAnyOrderElementsOf(before.keySet().stream()
+                        .filter(k -> !k.startsWith("c1"))
+                        .toList());
+        assertThat(result).isEqualTo(new RnnStates.Rewrite(after.size(), before.size() - after.size(), 0));
+        after.forEach((key, state) -> {
+            RnnKeyState was = before.get(key);
+            assertThat(state.lastTimestamp()).isEqualTo(was.lastTimestamp());
+            assertThat(state.epoch()).isEqualTo(was.epoch());
+            assertThat(Arrays.equals(state.values(), was.values())).as(key).isTrue();
+        });
+        assertThat(RnnStates.open(out).facts()).isEqualTo(states.facts());
+    }
+
+    private static Map<String, RnnKeyState> read(RnnStates states) throws Exception {
+        Map<String, RnnKeyState> keys = new HashMap<>();
+        try (CloseableIterator<RnnKeyState> it = states.keys()) {
+            it.forEachRemaining(k -> keys.put(k.key(), k));
+        }
+        return keys;
+    }
+
     @Test
     void badInputIsOneLine() throws Exception {
         assertThatThrownBy(() -> RnnStates.open(dir.resolve("missing").toUri().toString()))

@@ -63,6 +63,9 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
     /** The keyed map state of events waiting for the watermark (event-time mode). */
     public static final String EVENT_TIME_BUFFER_NAME = EventTimeBuffer.STATE_NAME;
 
+    /** The keyed timer service: an event-time timer at each timestamp a key has events buffered at. */
+    public static final String TIMERS_NAME = "flink-rnn-timers";
+
     private final RnnSettings settings;
 
     private transient ListState<OperatorFacts> factsState;
@@ -103,7 +106,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         }
         keyState = getRuntimeContext().getState(freshness.stateDescriptor(STATE_NAME));
         InternalTimerService<VoidNamespace> timers =
-                getInternalTimerService("flink-rnn-timers", VoidNamespaceSerializer.INSTANCE, this);
+                getInternalTimerService(TIMERS_NAME, VoidNamespaceSerializer.INSTANCE, this);
         if (settings.eventTime()) {
             eventTimeBuffer = new EventTimeBuffer(getRuntimeContext(), timers, settings.allowedLateness());
         }
