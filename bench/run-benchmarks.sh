@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (compare, kernel, job, convlstm, bootstrap) and writes BENCHMARKS.md from their output (no number is typed by hand).
-#   mvn -B -q package -DskipTests && bash bench/run-benchmarks.sh [--quick]
+#   mvn -B -q package -DskipTests && [KERNEL_BASELINE=<commit>] bash bench/run-benchmarks.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=bench/target/flink-rnn-bench.jar
@@ -11,11 +11,25 @@ QUICK="${1:-}"
 # The job's throughput runs use ParallelGC; its latency runs run in a JVM of their own with G1 and a
 # 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags). The bootstrap run gets a
 # 1 GiB heap: that it finishes in one shows its memory is bounded (a later -Xmx wins over BenchCli's).
+# KERNEL_BASELINE=<commit>: the kernel bench also times that commit's engine beside this build's,
+# turn by turn in one JVM (KernelCommand --baseline), to show what a change cost. It is built here,
+# in a temporary worktree.
+BASELINE_ARGS=()
+if [ -n "${KERNEL_BASELINE:-}" ]; then
+  base_dir="$(mktemp -d)"
+  trap 'git worktree remove --force "$base_dir" >/dev/null 2>&1 || true' EXIT
+  git worktree add --detach -q "$base_dir" "$KERNEL_BASELINE"
+  (cd "$base_dir" && mvn -B -q package -DskipTests -pl engine -am)
+  base_cp="$(ls "$base_dir"/model-io/target/*.jar "$base_dir"/engine/target/*.jar \
+    | grep -v -e '-tests\.jar$' -e '-sources\.jar$' -e '-javadoc\.jar$' | paste -sd: -)"
+  BASELINE_ARGS=(--baseline "$base_cp")
+fi
 for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap}; do
   case "$bench" in
     job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,scale); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
     bootstrap) args=(bootstrap); gc="-XX:+UseParallelGC -Xmx1g" ;;
+    kernel) args=(kernel "${BASELINE_ARGS[@]}"); gc="" ;;
     *) args=("$bench"); gc="" ;;
   esac
   FLINK_RNN_BENCH_GC="${gc:--XX:+UseParallelGC}" java -jar "$JAR" "${args[@]}" $QUICK 2>"$OUT/$bench.stderr" \
@@ -36,13 +50,6 @@ done
   echo
   echo '![kernel GFLOP/s](bench/results/kernel.png)'
   echo
-  if [ -f "$OUT/kernel-previous.txt" ]; then
-    # kernel-previous.txt: the kernel bench of an earlier build on the same host, to show what a change cost.
-    echo "### The same table from the build before the same-bits activations (commit a6ca4c4), same host and session"
-    echo
-    cat "$OUT/kernel-previous.txt"
-    echo
-  fi
   echo "## The whole job (\`job $QUICK\`)"
   echo
   cat "$OUT/job.txt"

@@ -1,17 +1,12 @@
 package io.flinkrnn.bench;
 
-import io.flinkrnn.engine.cell.LstmCell;
 import io.flinkrnn.engine.ops.JavaKernel;
 import io.flinkrnn.engine.ops.Kernel;
-import io.flinkrnn.model.spec.Activation;
-import io.flinkrnn.model.spec.LstmCellSpec;
-import io.flinkrnn.model.spec.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,6 +27,13 @@ final class KernelCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "bench/results", description = "where CSV and PNG go")
     Path out;
+
+    @Option(
+            names = "--baseline",
+            paramLabel = "CLASSPATH",
+            description = "an older build's engine and model-io jars (path-separated): also time its"
+                    + " vectorized kernel beside this build's, turn by turn in this JVM")
+    String baselineClasspath;
 
     private static final int[] UNITS = {32, 64, 128, 256};
     private static final int[] BATCHES = {1, 16, 128, 1024};
@@ -99,6 +101,9 @@ final class KernelCommand implements Callable<Integer> {
         }
         System.out.println();
         System.out.println("# crossover (ND4J kernel vs the fastest Java path): " + String.join("; ", crossovers));
+        if (baselineClasspath != null) {
+            againstBaseline(new IsolatedBuild(baselineClasspath));
+        }
         Files.createDirectories(out);
         Files.write(out.resolve("kernel.csv"), csv);
         plot.write(out.resolve("kernel.png"));
@@ -107,21 +112,61 @@ final class KernelCommand implements Callable<Integer> {
     }
 
     private static double gflops(Kernel kernel, int u, int b, double flops, double warm, double time) throws Exception {
-        Random random = new Random(u * 31L + b);
-        LstmCell cell = new LstmCell(
-                new LstmCellSpec(
-                        u,
-                        Activation.TANH,
-                        Activation.SIGMOID,
-                        tensor(random, u, 4 * u),
-                        tensor(random, u, 4 * u),
-                        tensor(random, 4 * u)),
-                kernel);
-        float[] x = tensor(random, b, u).data();
-        float[][] states = {new float[b * u], new float[b * u]};
-        float[] y = new float[b * u];
-        double eventsPerSecond = Rate.eventsPerSecond(() -> cell.step(b, x, 0, u, states, y, 0, u), b, warm, time);
+        LstmStepTimer timer = new LstmStepTimer(u, b, kernel);
+        double eventsPerSecond = Rate.eventsPerSecond(timer::step, b, warm, time);
         return eventsPerSecond / b * flops / 1e9;
+    }
+
+    /**
+     * This build's vectorized kernel beside the baseline's, each in a class loader of its own ({@link
+     * IsolatedBuild}), in turns of equal CPU time after each has warmed up; the medians and their
+     * ratio per shape.
+     */
+    private void againstBaseline(IsolatedBuild baseline) throws Exception {
+        IsolatedBuild thisBuild = IsolatedBuild.thisBuild();
+        // The warm-up is not shortened by --quick: C2 compiles the activation loops only after a
+        // second or two of steps, and a turn timed before that compares C1 code.
+        int rounds = quick ? 3 : 7;
+        double round = quick ? 0.2 : 0.4;
+        double warm = 2.5;
+        System.out.println();
+        System.out.println("### This build against the baseline (" + baselineClasspath + "), same JVM, turn by turn");
+        System.out.println();
+        System.out.printf(
+                "# vectorized kernel, 1 thread, both builds loaded fresh in class loaders of their own; each shape: %.1f s warm-up each, then %d turns of %.2f s of CPU time each; medians%n",
+                warm, rounds, round);
+        System.out.println();
+        System.out.println("| units | batch | this build GFLOP/s | baseline GFLOP/s | this / baseline |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: |");
+        double worst = Double.MAX_VALUE;
+        String worstShape = "";
+        for (int u : UNITS) {
+            for (int b : BATCHES) {
+                IsolatedBuild.Timer ours = thisBuild.timer(u, b);
+                IsolatedBuild.Timer theirs = baseline.timer(u, b);
+                ours.gflops(warm);
+                theirs.gflops(warm);
+                double[] mine = new double[rounds];
+                double[] base = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    mine[r] = ours.gflops(round);
+                    base[r] = theirs.gflops(round);
+                }
+                double ratio = median(mine) / median(base);
+                if (ratio < worst) {
+                    worst = ratio;
+                    worstShape = "units " + u + ", batch " + b;
+                }
+                System.out.printf("| %d | %d | %.1f | %.1f | %.2f |%n", u, b, median(mine), median(base), ratio);
+            }
+        }
+        System.out.printf("%n# lowest ratio: %.2f (%s)%n", worst, worstShape);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static double sgemm(int u, int b, double flops, double warm, double time) throws Exception {
@@ -130,13 +175,5 @@ final class KernelCommand implements Callable<Integer> {
         INDArray c = Nd4j.create(DataType.FLOAT, b, 4 * u);
         double callsPerSecond = Rate.eventsPerSecond(() -> Nd4j.gemm(x, w, c, false, false, 1.0, 0.0), 1, warm, time);
         return callsPerSecond * flops / 1e9;
-    }
-
-    private static Tensor tensor(Random random, int... shape) {
-        float[] data = new float[Math.toIntExact(Tensor.size(shape))];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (random.nextFloat() - 0.5f) * 0.2f;
-        }
-        return new Tensor(shape, data);
     }
 }
