@@ -4,6 +4,7 @@ import io.flinkrnn.operators.ModelLoader;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnOptions;
 import io.flinkrnn.operators.RnnSettings;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +17,7 @@ import org.apache.flink.configuration.Configuration;
  * structured type with public fields, because RNN_INFER keeps it in a key's state while rows wait
  * for the watermark (a timer that fires after a restore has no call arguments to read).
  */
-public class ModelRef {
+public class ModelRef implements Serializable {
 
     /** The model file, or the model's name in {@link #store}. */
     public String model;

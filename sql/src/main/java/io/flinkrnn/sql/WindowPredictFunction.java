@@ -18,7 +18,7 @@ import org.apache.flink.table.functions.PredictFunction;
  * another width, a null, NaN or infinite number) gives no output row and is counted in the {@code
  * flinkrnn.rejects} metric.
  */
-final class WindowPredictFunction extends PredictFunction {
+public final class WindowPredictFunction extends PredictFunction {
 
     private final ModelRef ref;
     private final int window;
