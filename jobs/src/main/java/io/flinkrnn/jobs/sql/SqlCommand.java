@@ -1,0 +1,102 @@
+package io.flinkrnn.jobs.sql;
+
+import io.flinkrnn.jobs.cli.LocalClusterOptions;
+import io.flinkrnn.sql.RnnInferFunction;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.ResultKind;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code flink-rnn sql}: runs a Flink SQL script on the embedded MiniCluster with {@code RNN_INFER}
+ * registered, the {@code flink-rnn} model provider for {@code ML_PREDICT}, and the Kafka connector
+ * with the JSON format on the classpath. Statements run in order; the command ends when the jobs
+ * its {@code INSERT}s started end (a bounded source), and cancels them when it is interrupted.
+ */
+@Command(
+        name = "sql",
+        mixinStandardHelpOptions = true,
+        description = "Runs a Flink SQL script with RNN_INFER and the flink-rnn ML_PREDICT provider on an embedded"
+                + " Flink.")
+public final class SqlCommand implements Callable<Integer> {
+
+    static final class Source {
+        @Option(
+                names = {"-f", "--file"},
+                required = true,
+                description = "The SQL script.")
+        Path file;
+
+        @Option(names = "--sql", required = true, description = "SQL statements, separated by ';'.")
+        String sql;
+    }
+
+    @ArgGroup(multiplicity = "1")
+    Source source;
+
+    @Option(
+            names = "--var",
+            paramLabel = "NAME=VALUE",
+            description = "Fills ${NAME} (or ${NAME:-default}) in the script; repeatable.")
+    Map<String, String> vars = new LinkedHashMap<>();
+
+    @Option(names = "--parallelism", description = "Default parallelism of the jobs. Default: ${DEFAULT-VALUE}.")
+    int parallelism = 2;
+
+    @Mixin
+    LocalClusterOptions cluster;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        String script = source.file != null ? Files.readString(source.file) : source.sql;
+        List<String> statements = SqlScript.statements(SqlScript.substitute(script, vars));
+        if (statements.isEmpty()) {
+            throw new IllegalArgumentException("the script has no statement");
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster.configuration(out));
+        env.setParallelism(parallelism);
+        StreamTableEnvironment tables = StreamTableEnvironment.create(env);
+        tables.createTemporarySystemFunction(RnnInferFunction.NAME, RnnInferFunction.class);
+        List<JobClient> jobs = new ArrayList<>();
+        try {
+            for (String statement : statements) {
+                TableResult result = tables.executeSql(statement);
+                if (result.getJobClient().isPresent() && result.getResultKind() != ResultKind.SUCCESS_WITH_CONTENT) {
+                    jobs.add(result.getJobClient().get());
+                    out.printf("started job %s%n", result.getJobClient().get().getJobID());
+                } else if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+                    result.print();
+                }
+                out.flush();
+            }
+            for (JobClient job : jobs) {
+                job.getJobExecutionResult().get();
+            }
+        } catch (InterruptedException e) {
+            for (JobClient job : jobs) {
+                job.cancel();
+            }
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+        return 0;
+    }
+}
