@@ -1,6 +1,6 @@
 -- The demo's sensors from Kafka through RNN_INFER, predictions back to Kafka.
 --
---   java -jar jobs/target/flink-rnn.jar produce --bootstrap-servers localhost:9092 --topic sensor-events &
+--   java -jar jobs/target/flink-rnn.jar produce --bootstrap-servers localhost:29092 --topic sensor-events &
 --   java -jar jobs/target/flink-rnn.jar sql -f examples/sensors.sql
 --
 -- `flink-rnn sql` fills ${name:-default} from --var name=value (e.g. --var bootstrap=broker:9092);
@@ -13,7 +13,7 @@ CREATE TABLE sensor_events (
 ) WITH (
     'connector' = 'kafka',
     'topic' = '${events_topic:-sensor-events}',
-    'properties.bootstrap.servers' = '${bootstrap:-localhost:9092}',
+    'properties.bootstrap.servers' = '${bootstrap:-localhost:29092}',
     'properties.group.id' = 'flink-rnn-sql',
     'scan.startup.mode' = 'earliest-offset',
     -- 'latest-offset' ends the job once it has read what the topic held when it started.
@@ -28,7 +28,7 @@ CREATE TABLE sensor_predictions (
 ) WITH (
     'connector' = 'kafka',
     'topic' = '${predictions_topic:-sensor-predictions}',
-    'properties.bootstrap.servers' = '${bootstrap:-localhost:9092}',
+    'properties.bootstrap.servers' = '${bootstrap:-localhost:29092}',
     'format' = 'json'
 );
 
