@@ -2,9 +2,12 @@ package io.flinkrnn.sql;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -15,6 +18,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.Schema;
@@ -98,11 +102,44 @@ final class FixtureTables {
             boolean idle,
             String uid) {
         Row[] slice = rows.subList(from, to).toArray(Row[]::new);
-        DataGeneratorSource<Row> source = new DataGeneratorSource<>(
+        register(
+                env,
+                tables,
                 i -> i < slice.length ? slice[(int) (long) i] : row("", -1_000_000, false, new Float[0]),
                 idle ? Long.MAX_VALUE : slice.length,
-                RateLimiterStrategy.perSecond(2_000),
-                EVENT);
+                uid);
+    }
+
+    /** Registers {@code rows} as the view {@code events}; the source stops for {@code pause} before row {@code pauseAt}. */
+    static void registerWithPause(
+            StreamExecutionEnvironment env,
+            StreamTableEnvironment tables,
+            List<Row> rows,
+            int pauseAt,
+            Duration pause) {
+        Row[] all = rows.toArray(Row[]::new);
+        long millis = pause.toMillis();
+        register(
+                env,
+                tables,
+                i -> {
+                    if (i == pauseAt) {
+                        Thread.sleep(millis);
+                    }
+                    return all[(int) (long) i];
+                },
+                all.length,
+                "events");
+    }
+
+    private static void register(
+            StreamExecutionEnvironment env,
+            StreamTableEnvironment tables,
+            GeneratorFunction<Long, Row> rows,
+            long count,
+            String uid) {
+        DataGeneratorSource<Row> source =
+                new DataGeneratorSource<>(rows, count, RateLimiterStrategy.perSecond(2_000), EVENT);
         DataStream<Row> stream = env.fromSource(source, WatermarkStrategy.noWatermarks(), uid)
                 .uid(uid)
                 .setParallelism(1)
@@ -115,6 +152,26 @@ final class FixtureTables {
                         .build());
         tables.createTemporaryView("all_events", table);
         tables.executeSql("CREATE TEMPORARY VIEW events AS SELECT * FROM all_events WHERE key <> ''");
+    }
+
+    /**
+     * RNN_INFER's predictions in arrival order (no {@code on_time}), which have no time column, as
+     * {@code key, t, y...} rows: a key's predictions come in the order of its rows (the comparison
+     * of values asserts it), so the i-th of a key takes the time of Keras's i-th row of that key.
+     */
+    static List<CsvRow> inKeyOrder(List<Row> predictions, List<CsvRow> expected) {
+        Map<String, List<Long>> times = new HashMap<>();
+        expected.forEach(
+                e -> times.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e.t()));
+        Map<String, Integer> seen = new HashMap<>();
+        List<CsvRow> rows = new ArrayList<>();
+        for (Row r : predictions) {
+            String key = (String) r.getField("key");
+            int i = seen.merge(key, 1, Integer::sum) - 1;
+            List<Long> keyTimes = times.getOrDefault(key, List.of());
+            rows.add(output(r, i < keyTimes.size() ? keyTimes.get(i) : -1 - i));
+        }
+        return rows;
     }
 
     /** An output row of RNN_INFER (first column the key) as a {@code key, t, y...} row. */

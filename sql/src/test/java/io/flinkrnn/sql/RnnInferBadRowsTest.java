@@ -2,7 +2,6 @@ package io.flinkrnn.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import java.util.ArrayList;
@@ -66,19 +65,9 @@ class RnnInferBadRowsTest {
                         "user_42: feature xs[2] is null",
                         "user_42: features column xs is null",
                         "k0: feature xs[2] is Infinity");
-        List<CsvRow> predictions = new ArrayList<>();
-        List<Row> good =
+        List<Row> predictions =
                 outputs.stream().filter(r -> r.getField("error") == null).toList();
-        // Arrival order without on_time: a key's i-th prediction is its i-th event's.
-        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
-        java.util.Map<String, List<Long>> times = new java.util.HashMap<>();
-        fixture.expectedRows().forEach(e -> times.computeIfAbsent(e.key(), k -> new ArrayList<>())
-                .add(e.t()));
-        for (Row r : good) {
-            String key = (String) r.getField("key");
-            int i = seen.merge(key, 1, Integer::sum) - 1;
-            predictions.add(FixtureTables.output(r, times.get(key).get(i)));
-        }
-        KerasExpectations.assertMatches(predictions, fixture.expectedRows());
+        KerasExpectations.assertMatches(
+                FixtureTables.inKeyOrder(predictions, fixture.expectedRows()), fixture.expectedRows());
     }
 }

@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -115,27 +113,7 @@ class RnnInferParityTest {
         try (CloseableIterator<Row> it = tables.sqlQuery(call).execute().collect()) {
             it.forEachRemaining(outputs::add);
         }
-        KerasExpectations.assertMatches(inExpectedOrder(outputs, expected), expected);
-    }
-
-    /**
-     * Without {@code on_time} RNN_INFER's output has no time column; a key's outputs come in the
-     * order of its rows (asserted by the values), so the i-th output of a key takes the time of
-     * Keras's i-th row of that key.
-     */
-    private static List<CsvRow> inExpectedOrder(List<Row> outputs, List<CsvRow> expected) {
-        Map<String, List<Long>> times = new HashMap<>();
-        expected.forEach(
-                e -> times.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e.t()));
-        Map<String, Integer> seen = new HashMap<>();
-        List<CsvRow> rows = new ArrayList<>();
-        for (Row r : outputs) {
-            String key = (String) r.getField("key");
-            int i = seen.merge(key, 1, Integer::sum) - 1;
-            List<Long> keyTimes = times.getOrDefault(key, List.of());
-            rows.add(FixtureTables.output(r, i < keyTimes.size() ? keyTimes.get(i) : -1 - i));
-        }
-        return rows;
+        KerasExpectations.assertMatches(FixtureTables.inKeyOrder(outputs, expected), expected);
     }
 
     private static int outputsOf(List<Row> events, List<CsvRow> expected) {
