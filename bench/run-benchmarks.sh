@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (compare, kernel, job, convlstm) and writes BENCHMARKS.md from their output (no number is typed by hand).
+# Runs the benchmarks (compare, kernel, job, convlstm, sql) and writes BENCHMARKS.md from their output (no number is typed by hand).
 #   mvn -B -q package -DskipTests && bash bench/run-benchmarks.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ QUICK="${1:-}"
 # BENCHES=convlstm reruns a subset; the report is written from every result file present.
 # The job's throughput runs use ParallelGC; its latency runs run in a JVM of their own with G1 and a
 # 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags).
-for bench in ${BENCHES:-compare kernel job latency convlstm}; do
+for bench in ${BENCHES:-compare kernel job latency convlstm sql}; do
   case "$bench" in
     job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,scale); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
@@ -54,5 +54,9 @@ done
   echo "## ConvLSTM2D camera streams (\`convlstm $QUICK\`)"
   echo
   cat "$OUT/convlstm.txt"
+  echo
+  echo "## SQL: RNN_INFER against the operator (\`sql $QUICK\`)"
+  echo
+  cat "$OUT/sql.txt"
 } > BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

@@ -14,7 +14,13 @@ import picocli.CommandLine.Command;
 @Command(
         name = "flink-rnn-bench",
         mixinStandardHelpOptions = true,
-        subcommands = {CompareCommand.class, KernelCommand.class, JobCommand.class, ConvLstmCommand.class},
+        subcommands = {
+            CompareCommand.class,
+            KernelCommand.class,
+            JobCommand.class,
+            ConvLstmCommand.class,
+            SqlPathCommand.class
+        },
         description = "flink-rnn benchmarks: engine vs DL4J, kernel efficiency, the whole Flink job.")
 public final class BenchCli implements Runnable {
 
