@@ -86,10 +86,21 @@ final class RowFeatures {
      * column or element, a value that is not finite, or a width other than {@code width}.
      */
     float[] read(Row row, int width, String[] reason) {
-        Object[] values = array ? elements(row) : columns(row);
-        if (values == null) {
-            reason[0] = "features column " + names.get(0) + " is null";
-            return null;
+        Object[] values;
+        if (!array) {
+            values = new Object[positions.length];
+            for (int i = 0; i < positions.length; i++) {
+                values[i] = row.getField(positions[i]);
+            }
+        } else if (row.getField(positions[0]) instanceof float[] floats) {
+            // ARRAY<FLOAT NOT NULL> arrives unboxed.
+            return checked(floats.clone(), width, reason);
+        } else {
+            values = (Object[]) row.getField(positions[0]);
+            if (values == null) {
+                reason[0] = "features column " + names.get(0) + " is null";
+                return null;
+            }
         }
         if (values.length != width) {
             reason[0] = "expected " + width + " features, got " + values.length;
@@ -102,37 +113,22 @@ final class RowFeatures {
                 return null;
             }
             x[i] = n.floatValue();
+        }
+        return checked(x, width, reason);
+    }
+
+    private float[] checked(float[] x, int width, String[] reason) {
+        if (x.length != width) {
+            reason[0] = "expected " + width + " features, got " + x.length;
+            return null;
+        }
+        for (int i = 0; i < width; i++) {
             if (!Float.isFinite(x[i])) {
                 reason[0] = "feature " + label(i) + " is " + x[i];
                 return null;
             }
         }
         return x;
-    }
-
-    private Object[] elements(Row row) {
-        Object v = row.getField(positions[0]);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Object[] boxed) {
-            return boxed;
-        }
-        // Primitive arrays arrive for NOT NULL element types.
-        int n = java.lang.reflect.Array.getLength(v);
-        Object[] boxed = new Object[n];
-        for (int i = 0; i < n; i++) {
-            boxed[i] = java.lang.reflect.Array.get(v, i);
-        }
-        return boxed;
-    }
-
-    private Object[] columns(Row row) {
-        Object[] values = new Object[positions.length];
-        for (int i = 0; i < positions.length; i++) {
-            values[i] = row.getField(positions[i]);
-        }
-        return values;
     }
 
     private String label(int i) {

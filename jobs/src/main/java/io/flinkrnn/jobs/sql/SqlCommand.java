@@ -6,15 +6,19 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,7 +87,7 @@ public final class SqlCommand implements Callable<Integer> {
                     jobs.add(result.getJobClient().get());
                     out.printf("started job %s%n", result.getJobClient().get().getJobID());
                 } else if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
-                    result.print();
+                    print(result, out);
                 }
                 out.flush();
             }
@@ -98,5 +102,22 @@ public final class SqlCommand implements Callable<Integer> {
             return 130;
         }
         return 0;
+    }
+
+    /** A query's rows as they arrive, one line each, columns separated by {@code |}. */
+    private static void print(TableResult result, PrintWriter out) throws Exception {
+        out.println(String.join(" | ", result.getResolvedSchema().getColumnNames()));
+        try (CloseableIterator<Row> rows = result.collect()) {
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                StringJoiner line = new StringJoiner(" | ");
+                for (int i = 0; i < row.getArity(); i++) {
+                    Object v = row.getField(i);
+                    line.add(v instanceof Object[] array ? Arrays.deepToString(array) : String.valueOf(v));
+                }
+                out.println(line);
+                out.flush();
+            }
+        }
     }
 }

@@ -1,0 +1,41 @@
+package io.flinkrnn.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flinkrnn.model.fixtures.Fixture;
+import org.junit.jupiter.api.Test;
+
+/** {@code flink-rnn sql}: a script's results printed, its errors one line. */
+class SqlCommandTest {
+
+    @Test
+    void aQueryOfTheScriptPrintsItsRows() {
+        String model =
+                Fixture.named("keras3_window_lstm").file("keras").orElseThrow().toString();
+        CliRun run = CliRun.of(
+                "sql",
+                "--no-web-ui",
+                "--var",
+                "model=" + model,
+                "--sql",
+                "CREATE TEMPORARY MODEL m INPUT (w ARRAY<ARRAY<FLOAT>>) OUTPUT (y ARRAY<FLOAT>)"
+                        + " WITH ('provider' = 'flink-rnn', 'path' = '${model}');"
+                        + " SELECT n FROM (VALUES (41 + 1)) AS t(n)");
+        assertThat(run.exit()).as("exit; stderr: %s", run.err()).isZero();
+        assertThat(run.out().toString()).contains("n\n42\n");
+    }
+
+    @Test
+    void aFailingStatementIsOneLine() {
+        CliRun run = CliRun.of("sql", "--no-web-ui", "--sql", "SELECT * FROM no_such_table");
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.err().toString()).contains("no_such_table").doesNotContain("\tat ");
+    }
+
+    @Test
+    void aVariableWithNoValueIsNamed() {
+        CliRun run = CliRun.of("sql", "--no-web-ui", "--sql", "SELECT '${bootstrap}'");
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.err().toString()).contains("give it with --var bootstrap=VALUE");
+    }
+}
