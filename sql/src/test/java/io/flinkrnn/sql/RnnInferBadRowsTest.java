@@ -2,8 +2,10 @@ package io.flinkrnn.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -69,5 +71,33 @@ class RnnInferBadRowsTest {
                 outputs.stream().filter(r -> r.getField("error") == null).toList();
         KerasExpectations.assertMatches(
                 FixtureTables.inKeyOrder(predictions, fixture.expectedRows()), fixture.expectedRows());
+    }
+
+    /** With {@code on_time}, a second row of a key at a time already waiting is a bad row: a resend. */
+    @Test
+    void aResendOfAWaitingRowIsABadRow() throws Exception {
+        Fixture fixture = Fixture.named("keras3_lstm_seq");
+        List<Row> rows = new ArrayList<>(FixtureTables.rows(fixture, false));
+        rows.add(20, FixtureTables.row("k0", 2, false, new Float[] {9f, 9f, 9f, 9f}));
+
+        StreamExecutionEnvironment env = FixtureTables.env(checkpoints.toUri().toString(), 2, null);
+        StreamTableEnvironment tables = FixtureTables.tables(env);
+        FixtureTables.register(env, tables, rows, 0, rows.size(), false, "events");
+        String call = "SELECT * FROM RNN_INFER(input => TABLE events PARTITION BY key, model => '"
+                + fixture.file("keras").orElseThrow()
+                + "', features => DESCRIPTOR(xs), on_time => DESCRIPTOR(ts), errors => 'emit')";
+        List<Row> outputs = new ArrayList<>();
+        try (CloseableIterator<Row> it = tables.sqlQuery(call).execute().collect()) {
+            it.forEachRemaining(outputs::add);
+        }
+        assertThat(outputs.stream()
+                        .filter(r -> r.getField("error") != null)
+                        .map(r -> r.getField("key") + ": " + r.getField("error")))
+                .containsExactly("k0: a row of this key at time 2 is already waiting");
+        List<CsvRow> predictions = outputs.stream()
+                .filter(r -> r.getField("error") == null)
+                .map(r -> FixtureTables.output(r, ((Instant) r.getField("rowtime")).toEpochMilli()))
+                .toList();
+        KerasExpectations.assertMatches(predictions, fixture.expectedRows());
     }
 }
