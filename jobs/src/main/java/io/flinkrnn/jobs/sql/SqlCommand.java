@@ -17,6 +17,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.api.internal.TableEnvironmentInternal;
+import org.apache.flink.table.operations.QueryOperation;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine.ArgGroup;
@@ -82,11 +84,13 @@ public final class SqlCommand implements Callable<Integer> {
         List<JobClient> jobs = new ArrayList<>();
         try {
             for (String statement : statements) {
+                boolean query = isQuery(tables, statement);
                 TableResult result = tables.executeSql(statement);
-                if (result.getJobClient().isPresent() && result.getResultKind() != ResultKind.SUCCESS_WITH_CONTENT) {
+                if (!query && result.getJobClient().isPresent()) {
                     jobs.add(result.getJobClient().get());
                     out.printf("started job %s%n", result.getJobClient().get().getJobID());
                 } else if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+                    // A query's rows, or what SHOW, DESCRIBE or EXPLAIN answer.
                     print(result, out);
                 }
                 out.flush();
@@ -102,6 +106,12 @@ public final class SqlCommand implements Callable<Integer> {
             return 130;
         }
         return 0;
+    }
+
+    /** Whether the statement is a query, whose rows are printed, rather than an INSERT whose job to wait for. */
+    private static boolean isQuery(StreamTableEnvironment tables, String statement) {
+        return ((TableEnvironmentInternal) tables)
+                .getParser().parse(statement).stream().anyMatch(QueryOperation.class::isInstance);
     }
 
     /** A query's rows as they arrive, one line each, columns separated by {@code |}. */

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class SqlCommandTest {
 
     @Test
-    void aQueryOfTheScriptPrintsItsRows() {
+    void queriesAndShowStatementsPrintTheirRows() {
         String model =
                 Fixture.named("keras3_window_lstm").file("keras").orElseThrow().toString();
         CliRun run = CliRun.of(
@@ -20,9 +20,9 @@ class SqlCommandTest {
                 "--sql",
                 "CREATE TEMPORARY MODEL m INPUT (w ARRAY<ARRAY<FLOAT>>) OUTPUT (y ARRAY<FLOAT>)"
                         + " WITH ('provider' = 'flink-rnn', 'path' = '${model}');"
-                        + " SELECT n FROM (VALUES (41 + 1)) AS t(n)");
+                        + " SHOW CURRENT CATALOG; SELECT n FROM (VALUES (41 + 1)) AS t(n)");
         assertThat(run.exit()).as("exit; stderr: %s", run.err()).isZero();
-        assertThat(run.out().toString()).contains("n\n42\n");
+        assertThat(run.out().toString()).contains("\ndefault_catalog\n").contains("n\n42\n");
     }
 
     @Test
