@@ -32,7 +32,7 @@ import org.apache.flink.types.Row;
  *
  * Output: the partition key, {@code rowtime} (with {@code on_time}), {@code y}, {@code
  * model_version} and {@code error}. Optional arguments: {@code mode} ({@code auto}, {@code stateful},
- * {@code window}), {@code window} (N), {@code store} and {@code version} (a model store's model
+ * {@code window}), {@code window_size} (N; {@code window} is a SQL keyword), {@code store} and {@code version} (a model store's model
  * named by {@code model}), {@code resets => DESCRIPTOR(col)} (a BOOLEAN column: true resets the key
  * right before the row) and {@code errors} ({@code drop}, the default, or {@code emit}: a bad row
  * gives a row with a null {@code y} and its reason in {@code error}).
@@ -74,7 +74,7 @@ public class RnnInferFunction extends ProcessTableFunction<Row> {
             @ArgumentHint(name = "model") String model,
             @ArgumentHint(name = "features") ColumnList features,
             @ArgumentHint(name = "mode", isOptional = true) String mode,
-            @ArgumentHint(name = "window", isOptional = true) Integer window,
+            @ArgumentHint(name = "window_size", isOptional = true) Integer window,
             @ArgumentHint(name = "store", isOptional = true) String store,
             @ArgumentHint(name = "version", isOptional = true) String version,
             @ArgumentHint(name = "resets", isOptional = true) ColumnList resets,

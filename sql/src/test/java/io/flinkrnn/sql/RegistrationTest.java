@@ -36,10 +36,14 @@ class RegistrationTest {
     void eachRegistrationPlansTheCall(String registration) throws IOException {
         TableEnvironment tables = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
         tables.executeSql(registration.formatted(functionJar()));
-        tables.executeSql("CREATE TABLE events (key STRING, xs ARRAY<FLOAT>) WITH ('connector' = 'datagen')");
+        tables.executeSql("CREATE TABLE events (key STRING, xs ARRAY<FLOAT>, restart BOOLEAN, ts TIMESTAMP_LTZ(3),"
+                + " WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen')");
+        // Every argument by name: a name that is a SQL keyword would fail to parse here.
         String plan = tables.explainSql("SELECT * FROM RNN_INFER(input => TABLE events PARTITION BY key, model => '"
                 + Fixture.named("keras3_lstm_seq").file("keras").orElseThrow()
-                + "', features => DESCRIPTOR(xs), uid => 'rnn')");
+                + "', features => DESCRIPTOR(xs), mode => 'window', window_size => 4, store => 'file:///tmp/s',"
+                + " version => 'v1', resets => DESCRIPTOR(restart), errors => 'emit', on_time => DESCRIPTOR(ts),"
+                + " uid => 'rnn')");
         assertThat(plan)
                 .contains("ProcessTableFunction(invocation=[RNN_INFER(")
                 .contains("uid=[rnn]")
