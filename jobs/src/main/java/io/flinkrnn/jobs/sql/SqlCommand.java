@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
@@ -83,20 +84,15 @@ public final class SqlCommand implements Callable<Integer> {
         tables.createTemporarySystemFunction(RnnInferFunction.NAME, RnnInferFunction.class);
         List<JobClient> jobs = new ArrayList<>();
         try {
-            for (String statement : statements) {
-                boolean query = isQuery(tables, statement);
-                TableResult result = tables.executeSql(statement);
-                if (!query && result.getJobClient().isPresent()) {
-                    jobs.add(result.getJobClient().get());
-                    out.printf("started job %s%n", result.getJobClient().get().getJobID());
-                } else if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
-                    // A query's rows, or what SHOW, DESCRIBE or EXPLAIN answer.
-                    print(result, out);
-                }
-                out.flush();
+            for (int i = 0; i < statements.size(); i++) {
+                run(tables, statements.get(i), i + 1, jobs, out);
             }
             for (JobClient job : jobs) {
-                job.getJobExecutionResult().get();
+                try {
+                    job.getJobExecutionResult().get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("job " + job.getJobID() + " failed: " + rootMessage(e), e);
+                }
             }
         } catch (InterruptedException e) {
             for (JobClient job : jobs) {
@@ -106,6 +102,41 @@ public final class SqlCommand implements Callable<Integer> {
             return 130;
         }
         return 0;
+    }
+
+    /**
+     * Runs statement {@code n}: an INSERT's job joins {@code jobs}; rows of a query (or of SHOW,
+     * DESCRIBE, EXPLAIN) are printed as they come.
+     *
+     * @throws IllegalStateException naming the statement and the innermost cause, which is where
+     *     Flink puts what went wrong (a missing table, a model that cannot serve, a bad argument)
+     */
+    private static void run(
+            StreamTableEnvironment tables, String statement, int n, List<JobClient> jobs, PrintWriter out)
+            throws InterruptedException {
+        try {
+            boolean query = isQuery(tables, statement);
+            TableResult result = tables.executeSql(statement);
+            if (!query && result.getJobClient().isPresent()) {
+                jobs.add(result.getJobClient().get());
+                out.printf("started job %s%n", result.getJobClient().get().getJobID());
+            } else if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+                print(result, out);
+            }
+            out.flush();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("statement " + n + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 
     /** Whether the statement is a query, whose rows are printed, rather than an INSERT whose job to wait for. */

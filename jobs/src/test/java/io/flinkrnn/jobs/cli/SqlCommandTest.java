@@ -38,4 +38,22 @@ class SqlCommandTest {
         assertThat(run.exit()).isNotZero();
         assertThat(run.err().toString()).contains("give it with --var bootstrap=VALUE");
     }
+
+    @Test
+    void aFailingJobSaysWhyInOneLine() {
+        String model =
+                Fixture.named("keras3_window_lstm").file("keras").orElseThrow().toString();
+        CliRun run = CliRun.of(
+                "sql",
+                "--no-web-ui",
+                "--sql",
+                "CREATE TEMPORARY VIEW e AS SELECT * FROM (VALUES ('a', ARRAY[CAST(1 AS FLOAT), 2, 3])) AS t(k, xs);"
+                        + " SELECT * FROM RNN_INFER(input => TABLE e PARTITION BY k, model => '" + model
+                        + "', features => DESCRIPTOR(xs), mode => 'window', window_size => 1)");
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.err().toString())
+                .contains("statement 2: ")
+                .contains("takes sequences of exactly 8 steps, so it cannot run over a window of 1")
+                .doesNotContain("\tat ");
+    }
 }
