@@ -6,6 +6,9 @@
 -- `flink-rnn sql` fills ${name:-default} from --var name=value (e.g. --var bootstrap=broker:9092);
 -- the SQL Client and SQL Gateway do not: there, write the values in.
 
+-- Each sensor's recurrent state is Flink state: checkpoint it (and the Kafka offsets) every 10 s.
+SET 'execution.checkpointing.interval' = '${checkpoint_interval:-10 s}';
+
 CREATE TABLE sensor_events (
     `key` STRING,
     ts BIGINT,

@@ -105,8 +105,9 @@ public final class SqlCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs statement {@code n}: an INSERT's job joins {@code jobs}; rows of a query (or of SHOW,
-     * DESCRIBE, EXPLAIN) are printed as they come.
+     * Runs statement {@code n}: a {@code SET 'key' = 'value'} sets the session's configuration; an
+     * INSERT's job joins {@code jobs}; rows of a query (or of SHOW, DESCRIBE, EXPLAIN) are printed
+     * as they come.
      *
      * @throws IllegalStateException naming the statement and the innermost cause, which is where
      *     Flink puts what went wrong (a missing table, a model that cannot serve, a bad argument)
@@ -114,6 +115,12 @@ public final class SqlCommand implements Callable<Integer> {
     private static void run(
             StreamTableEnvironment tables, String statement, int n, List<JobClient> jobs, PrintWriter out)
             throws InterruptedException {
+        Map.Entry<String, String> setting = SqlScript.setting(statement);
+        if (setting != null) {
+            // As the SQL Client does: the session's configuration, for the jobs submitted after it.
+            tables.getConfig().set(setting.getKey(), setting.getValue());
+            return;
+        }
         try {
             boolean query = isQuery(tables, statement);
             TableResult result = tables.executeSql(statement);

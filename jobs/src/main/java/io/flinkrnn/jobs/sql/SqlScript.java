@@ -14,7 +14,16 @@ final class SqlScript {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
+    /** {@code SET 'key' = 'value'}, which the SQL Client takes and a table environment does not. */
+    private static final Pattern SET = Pattern.compile("SET\\s+'([^']+)'\\s*=\\s*'([^']*)'", Pattern.CASE_INSENSITIVE);
+
     private SqlScript() {}
+
+    /** The key and value of a {@code SET 'key' = 'value'} statement, or {@code null} for any other. */
+    static Map.Entry<String, String> setting(String statement) {
+        Matcher m = SET.matcher(statement);
+        return m.matches() ? Map.entry(m.group(1), m.group(2)) : null;
+    }
 
     /** @throws IllegalArgumentException naming a variable that is neither given nor defaulted */
     static String substitute(String script, Map<String, String> vars) {

@@ -48,8 +48,10 @@ class SqlCommandKafkaTest {
             }
             Path example = Fixture.root().getParent().resolve("examples/sensors.sql");
             StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
             CommandLine cli = FlinkRnnCli.commandLine();
             cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
             int exit = cli.execute(
                     "sql",
                     "-f",
@@ -65,7 +67,7 @@ class SqlCommandKafkaTest {
                     "bounded=latest-offset",
                     "--var",
                     "model=" + fixture.file("keras").orElseThrow());
-            assertThat(exit).as("exit code; output:%n%s", out).isZero();
+            assertThat(exit).as("exit code; output:%n%s%nerrors:%n%s", out, err).isZero();
 
             List<CsvRow> expected = fixture.expectedRows();
             try (KafkaTopics.Reader reader =

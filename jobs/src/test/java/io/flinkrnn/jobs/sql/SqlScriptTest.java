@@ -39,4 +39,11 @@ class SqlScriptTest {
         assertThatThrownBy(() -> SqlScript.substitute("SELECT '${model}'", Map.of()))
                 .hasMessage("the script uses ${model}: give it with --var model=VALUE");
     }
+
+    @Test
+    void readsSetStatements() {
+        assertThat(SqlScript.setting("set 'execution.checkpointing.interval' = '10 s'"))
+                .isEqualTo(Map.entry("execution.checkpointing.interval", "10 s"));
+        assertThat(SqlScript.setting("SELECT 'SET'")).isNull();
+    }
 }
