@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
+import io.flinkrnn.operators.store.ModelStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,6 +87,27 @@ class RnnInferParityTest {
                     r -> outputs.add(FixtureTables.output(r, ((Instant) r.getField("rowtime")).toEpochMilli())));
         }
         KerasExpectations.assertMatches(outputs, fixture.expectedRows());
+    }
+
+    /** A version in a model store: served as the file is, every output naming that version. */
+    @Test
+    void aModelFromAStore() throws Exception {
+        Fixture fixture = Fixture.named("keras3_lstm_seq");
+        String store = checkpoints.resolve("store").toUri().toString();
+        ModelStore.at(store).put("sensor", fixture.file("keras").orElseThrow(), null, "v1");
+        List<Row> rows = FixtureTables.rows(fixture, false);
+        StreamExecutionEnvironment env = FixtureTables.env(checkpoints.toUri().toString(), 2, null);
+        StreamTableEnvironment tables = FixtureTables.tables(env);
+        FixtureTables.register(env, tables, rows, 0, rows.size(), false, "events");
+        String call = "SELECT * FROM RNN_INFER(input => TABLE events PARTITION BY key, model => 'sensor', store => '"
+                + store + "', version => 'v1', features => DESCRIPTOR(xs))";
+        List<Row> outputs = new ArrayList<>();
+        try (CloseableIterator<Row> it = tables.sqlQuery(call).execute().collect()) {
+            it.forEachRemaining(outputs::add);
+        }
+        assertThat(outputs).extracting(r -> r.getField("model_version")).containsOnly("v1");
+        KerasExpectations.assertMatches(
+                FixtureTables.inKeyOrder(outputs, fixture.expectedRows()), fixture.expectedRows());
     }
 
     /** @param view a statement creating the view the call reads, or {@code null} */
