@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
             KernelCommand.class,
             JobCommand.class,
             ConvLstmCommand.class,
-            BootstrapCommand.class
+            BootstrapCommand.class,
+            SqlPathCommand.class
         },
         description = "flink-rnn benchmarks: engine vs DL4J, kernel efficiency, the whole Flink job.")
 public final class BenchCli implements Runnable {

@@ -5,6 +5,7 @@ import io.flinkrnn.jobs.demo.DemoCommand;
 import io.flinkrnn.jobs.replay.ReplayCommand;
 import io.flinkrnn.jobs.run.ProduceCommand;
 import io.flinkrnn.jobs.run.RunCommand;
+import io.flinkrnn.jobs.sql.SqlCommand;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
             StoreCommand.class,
             StateCommand.class,
             RunCommand.class,
+            SqlCommand.class,
             ProduceCommand.class
         })
 public final class FlinkRnnCli implements Runnable {
