@@ -89,7 +89,7 @@ class MlPredictTest {
                                 "SELECT * FROM ML_PREDICT(TABLE windows, MODEL unbounded_lstm, DESCRIPTOR(w))")
                         .explain())
                 .satisfies(e ->
-                        assertThat(ExceptionUtils.stringifyException(e)).contains("window mode needs a window length"));
+                        assertThat(ExceptionUtils.stringifyException(e)).contains("window mode needs flink-rnn.window"));
     }
 
     private static String createModel(String name, String input, Fixture fixture) {
