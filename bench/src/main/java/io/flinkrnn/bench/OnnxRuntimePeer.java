@@ -109,8 +109,13 @@ final class OnnxRuntimePeer implements AutoCloseable {
         return h5.resolveSibling(name + "." + graph + ".onnx");
     }
 
+    /** The runtime's version, or why it does not load (the table then says so in every ORT cell). */
     static String version() {
-        return OrtEnvironment.getEnvironment().getVersion();
+        try {
+            return OrtEnvironment.getEnvironment().getVersion();
+        } catch (LinkageError e) {
+            return "(does not load: " + Dl4j.message(e) + ")";
+        }
     }
 
     /** One event per key: row r of {@code events} to key r, its output (the last step's) to row r of {@code out}. */

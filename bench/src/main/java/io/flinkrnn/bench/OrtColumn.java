@@ -5,7 +5,7 @@ import io.flinkrnn.bench.CompareCommand.Peer;
 /**
  * ONNX Runtime's cells of one model in {@code compare}: for each batch its graph is opened, fed the
  * engine's events from zero states, checked against the engine's outputs, then timed. A graph that
- * cannot be opened or run (no export, a runtime error) is a table entry, and the model's later batches
+ * cannot be opened or run (no export, a runtime error, natives that do not load) is a table entry, and the model's later batches
  * are not tried again; different numbers stop the bench, since the rate of a model that computes
  * something else means nothing.
  */
@@ -52,7 +52,7 @@ final class OrtColumn {
                 double events = Rate.eventsPerSecond(() -> peer.step(timed, outputs), b, warm, time);
                 return new Peer(String.format("%,.0f", events), events, diff);
             }
-        } catch (Exception | UnsatisfiedLinkError e) {
+        } catch (Exception | LinkageError e) {
             failure = Dl4j.message(e);
             return Peer.failed();
         }
