@@ -38,11 +38,11 @@ done
 {
   cat bench/BENCHMARKS.head.md
   echo
-  echo "## Engine vs DL4J (\`compare $QUICK\`)"
+  echo "## Engine vs DL4J and ONNX Runtime (\`compare $QUICK\`)"
   echo
   cat "$OUT/compare.txt"
   echo
-  echo '![engine vs DL4J](bench/results/compare.png)'
+  echo '![engine vs DL4J and ONNX Runtime](bench/results/compare.png)'
   echo
   echo "## Kernel efficiency (\`kernel $QUICK\`)"
   echo

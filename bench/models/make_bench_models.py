@@ -9,6 +9,7 @@ so these files are written by tf_keras (Keras 2.x API, the same HDF5 layout and 
 Weights are Keras's default initializers (glorot_uniform, orthogonal) under a fixed seed: the
 benchmark times arithmetic, it does not need a trained model. DL4J's importer crashes on the
 orthogonal initializer in the config, so the benchmark replaces initializers on a temporary copy.
+After changing a model, re-run export_onnx.py beside this file: the ONNX Runtime peer's graphs.
 """
 
 import os
