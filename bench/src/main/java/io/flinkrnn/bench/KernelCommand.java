@@ -3,6 +3,7 @@ package io.flinkrnn.bench;
 import io.flinkrnn.engine.cell.LstmCell;
 import io.flinkrnn.engine.ops.JavaKernel;
 import io.flinkrnn.engine.ops.Kernel;
+import io.flinkrnn.kernel.nd4j.Nd4jKernel;
 import io.flinkrnn.model.spec.Activation;
 import io.flinkrnn.model.spec.LstmCellSpec;
 import io.flinkrnn.model.spec.Tensor;
