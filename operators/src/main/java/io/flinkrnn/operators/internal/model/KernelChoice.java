@@ -21,7 +21,7 @@ public final class KernelChoice {
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelChoice.class);
 
-    static final String ND4J = "nd4j";
+    private static final String ND4J = "nd4j";
 
     /** Time each kernel gets in auto's measurement; long enough for a stable best step. */
     private static final long MEASURE_NANOS = 20_000_000L;
