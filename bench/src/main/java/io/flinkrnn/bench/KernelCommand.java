@@ -2,6 +2,7 @@ package io.flinkrnn.bench;
 
 import io.flinkrnn.engine.ops.JavaKernel;
 import io.flinkrnn.engine.ops.Kernel;
+import io.flinkrnn.kernel.nd4j.Nd4jKernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -171,6 +171,18 @@ public final class RnnInference {
     }
 
     /**
+     * Which kernel runs the matrix products, {@link RnnOptions#KERNEL} (README "Kernels").
+     *
+     * @param kernel {@code JAVA} (the default and bit-identical everywhere), {@code ND4J} (needs
+     *     {@code flink-rnn-kernel-nd4j} on the classpath) or {@code AUTO} (the faster of the two on the model)
+     * @return this builder
+     */
+    public RnnInference kernel(RnnOptions.Kernel kernel) {
+        config.set(RnnOptions.KERNEL, kernel);
+        return this;
+    }
+
+    /**
      * Puts each key's recurrent states after the event into its {@link Prediction#states()} (Keras
      * {@code return_state}), {@link RnnOptions#EMIT_STATES}.
      *

@@ -37,6 +37,18 @@ public final class RnnOptions {
             .defaultValue(Duration.ofMillis(20))
             .withDescription("Longest time an event waits in a bundle (processing time); 0 waits for the count.");
 
+    /**
+     * Which kernel runs the matrix products: {@link Kernel#JAVA} (the default), {@link Kernel#ND4J}
+     * (needs {@code flink-rnn-kernel-nd4j} on the job's classpath) or {@link Kernel#AUTO}.
+     */
+    public static final ConfigOption<Kernel> KERNEL = key("flink-rnn.kernel")
+            .enumType(Kernel.class)
+            .defaultValue(Kernel.JAVA)
+            .withDescription("java, nd4j or auto (README \"Kernels\"): nd4j needs flink-rnn-kernel-nd4j on the "
+                    + "classpath; auto times both on the model at the bundle size when a model is loaded and "
+                    + "keeps the faster. nd4j, and auto, give up bit-identity with the java kernel "
+                    + "(docs/SEMANTICS.md section 10).");
+
     /** Idle time after which a key's state is dropped; unset keeps states forever. */
     public static final ConfigOption<Duration> IDLE_TTL = key("flink-rnn.state.idle-ttl")
             .durationType()
@@ -146,6 +158,19 @@ public final class RnnOptions {
         STATEFUL,
         /** Each event reruns the model from zero state over the key's last N events. */
         WINDOW
+    }
+
+    /** Which kernel runs the engine's matrix products (README "Kernels"). */
+    public enum Kernel {
+        /**
+         * Times both kernels on the model's shapes at the bundle size when a model is loaded and keeps
+         * the faster; {@link #JAVA} without timing when ND4J is not on the classpath.
+         */
+        AUTO,
+        /** The engine's own kernel: outputs are the same bits on every TaskManager and every run. */
+        JAVA,
+        /** ND4J's SGEMM from {@code flink-rnn-kernel-nd4j}: within Keras's tolerance, not bit-identical. */
+        ND4J
     }
 
     /** What happens to keys' states when a new model version takes over. */

@@ -49,6 +49,26 @@ class RnnInferenceBuilderTest {
                 .hasMessage("the mode is auto, stateful or window; got 'sideways'");
     }
 
+    /** This module's tests run without flink-rnn-kernel-nd4j, as a job that did not add it. */
+    @Test
+    void nd4jWithoutItsModuleFailsAtApplyInOneLine() {
+        assertThatThrownBy(() -> RnnInference.forModel(FREE_LENGTH)
+                        .kernel(RnnOptions.Kernel.ND4J)
+                        .apply(events()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("flink-rnn.kernel=nd4j but flink-rnn-kernel-nd4j is not on the classpath");
+    }
+
+    @Test
+    void anUnknownKernelFromAConfigurationFailsAtApply() {
+        var config =
+                org.apache.flink.configuration.Configuration.fromMap(java.util.Map.of(RnnOptions.KERNEL.key(), "cuda"));
+        assertThatThrownBy(() ->
+                        RnnInference.forModel(FREE_LENGTH).configure(config).apply(events()))
+                .hasMessage("flink-rnn.kernel is auto, java or nd4j; got 'cuda'");
+        assertThat(RnnInference.forModel(FREE_LENGTH).settings().kernel()).isEqualTo(RnnOptions.Kernel.JAVA);
+    }
+
     @Test
     void aWindowWithoutWindowModeFailsAtApply() {
         assertThatThrownBy(() -> RnnInference.forModel(FREE_LENGTH)

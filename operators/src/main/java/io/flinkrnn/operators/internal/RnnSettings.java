@@ -20,6 +20,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param allowedLateness {@code null} for arrival order; else events are ordered by event time
  * @param ordering whether an event whose ts is not after its key's last one is rejected
  * @param forecastMaxHorizon most steps a forecast control may ask for
+ * @param kernel which kernel compiled models run on
  */
 @Internal
 public record RnnSettings(
@@ -35,7 +36,8 @@ public record RnnSettings(
         boolean emitStates,
         RnnOptions.SwapPolicy swapPolicy,
         Duration pollInterval,
-        int forecastMaxHorizon)
+        int forecastMaxHorizon,
+        RnnOptions.Kernel kernel)
         implements Serializable {
 
     public RnnSettings {
@@ -85,7 +87,8 @@ public record RnnSettings(
                 config.get(RnnOptions.EMIT_STATES),
                 config.get(RnnOptions.SWAP_POLICY),
                 config.getOptional(RnnOptions.POLL_INTERVAL).orElse(null),
-                config.get(RnnOptions.FORECAST_MAX_HORIZON));
+                config.get(RnnOptions.FORECAST_MAX_HORIZON),
+                EnumOptions.get(config, RnnOptions.KERNEL, RnnOptions.KERNEL.key()));
     }
 
     public static RnnSettings defaults(ModelSource model) {

@@ -1,6 +1,7 @@
 package io.flinkrnn.operators.internal.model;
 
 import io.flinkrnn.engine.InferenceModel;
+import io.flinkrnn.engine.Mode;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.spec.ModelSpec;
 import io.flinkrnn.operators.ModelSource;
@@ -46,18 +47,23 @@ public final class ModelLoader {
 
     public static Loaded load(ModelSource source, RnnSettings settings) {
         Resolved r = resolve(source);
-        return new Loaded(compile(r.spec(), settings), r.version());
+        ModelSpec spec = r.spec();
+        return new Loaded(
+                KernelChoice.compile(spec, mode(spec, settings), settings.kernel(), settings.bundleMaxEvents()),
+                r.version());
     }
 
     /**
      * The client's check before submission: the model the settings name, compiled in their mode.
-     * Wrong options fail here. A store version that cannot be fetched (missing, tampered) does not:
+     * Wrong options fail here, {@code flink-rnn.kernel=nd4j} without its module among them; the
+     * model is compiled with the Java kernel, so the client loads no native library. A store version that cannot be fetched (missing, tampered) does not:
      * a job restored from a savepoint resumes the version it was serving and takes the one it names
      * as a swap request, which the operator refuses while the old version keeps serving.
      *
      * @throws IllegalArgumentException naming the option or the model's problem
      */
     public static void check(RnnSettings settings) {
+        KernelChoice.check(settings.kernel());
         Resolved r;
         try {
             r = resolve(settings.model());
@@ -67,11 +73,11 @@ public final class ModelLoader {
             }
             throw e;
         }
-        compile(r.spec(), settings);
+        InferenceModel.compile(r.spec(), mode(r.spec(), settings));
     }
 
-    private static InferenceModel compile(ModelSpec spec, RnnSettings settings) {
-        return InferenceModel.compile(spec, EngineModes.of(settings.mode(), settings.window(), spec));
+    private static Mode mode(ModelSpec spec, RnnSettings settings) {
+        return EngineModes.of(settings.mode(), settings.window(), spec);
     }
 
     private static Resolved resolve(ModelSource source) {

@@ -1,4 +1,4 @@
-package io.flinkrnn.bench;
+package io.flinkrnn.kernel.nd4j;
 
 import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.engine.ops.Matrix;
@@ -7,12 +7,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A {@link Kernel} on ND4J's SGEMM (OpenBLAS), kept in the bench module so that ND4J's natives never
- * reach the engine's dependencies. Rows are gathered into an off-heap {@code [rows, k]} matrix,
+ * A {@link Kernel} on ND4J's SGEMM (OpenBLAS, or cuBLAS with ND4J's CUDA backend on the classpath
+ * instead of {@code nd4j-native}), in its own module so that ND4J's natives never reach the engine's
+ * dependencies. Its sums run in BLAS's order, not the Java kernel's, so its outputs equal Keras's
+ * within the parity tolerance but not the Java kernel's bit for bit. Rows are gathered into an off-heap {@code [rows, k]} matrix,
  * multiplied by the packed {@code [k, n]} weights with one {@code gemm}, and scattered back: the
  * copies are part of what a Java caller pays, so they are part of what is measured.
  */
-final class Nd4jKernel implements Kernel {
+public final class Nd4jKernel implements Kernel {
 
     private record Packed(INDArray w, int rows, int cols) implements Matrix {}
 
