@@ -88,8 +88,8 @@ class MlPredictTest {
         assertThatThrownBy(() -> tables.sqlQuery(
                                 "SELECT * FROM ML_PREDICT(TABLE windows, MODEL unbounded_lstm, DESCRIPTOR(w))")
                         .explain())
-                .satisfies(e ->
-                        assertThat(ExceptionUtils.stringifyException(e)).contains("window mode needs flink-rnn.window"));
+                .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e))
+                        .contains("window mode needs flink-rnn.window"));
     }
 
     private static String createModel(String name, String input, Fixture fixture) {
