@@ -7,8 +7,9 @@ import io.flinkrnn.model.spec.Activation.Kind;
 /**
  * Resolves Keras activations: names ({@code "tanh"}), Keras 3's dict form for functions ({@code
  * {"class_name": "function", "config": "gelu", ...}}) and activation layers given as activations or
- * used as layers ({@code LeakyReLU}, {@code ELU}, {@code ReLU}, {@code Softmax}). {@code hard_sigmoid}
- * is resolved here by the file's Keras major version, so the engine never needs the version.
+ * used as layers ({@code LeakyReLU}, {@code ELU}, {@code ReLU}, {@code Softmax}). The names are Keras
+ * 3's: {@link ConfigNormalizer} has already renamed an older file's {@code hard_sigmoid}, whose
+ * function Keras 3 changed, so neither this reader nor the engine needs the version.
  */
 final class ActivationReader {
 
@@ -91,9 +92,8 @@ final class ActivationReader {
                     case "linear" -> Kind.LINEAR;
                     case "tanh" -> Kind.TANH;
                     case "sigmoid" -> Kind.SIGMOID;
-                    case "hard_sigmoid" -> layer.ctx().major() >= 3
-                            ? Kind.HARD_SIGMOID_KERAS3
-                            : Kind.HARD_SIGMOID_KERAS2;
+                    case "hard_sigmoid" -> Kind.HARD_SIGMOID_KERAS3;
+                    case ConfigNormalizer.HARD_SIGMOID_KERAS2 -> Kind.HARD_SIGMOID_KERAS2;
                     case "relu" -> Kind.RELU;
                     case "relu6" -> Kind.RELU6;
                     case "elu" -> Kind.ELU;
