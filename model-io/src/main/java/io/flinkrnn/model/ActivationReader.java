@@ -33,8 +33,7 @@ final class ActivationReader {
         }
         if (v.isObject()) {
             String cls = v.path("class_name").asText();
-            String module = v.path("module").asText("keras");
-            boolean keras = module.startsWith("keras") || module.startsWith("tf_keras");
+            boolean keras = isKeras(v);
             if (cls.equals("function") && v.path("config").isTextual() && keras) {
                 return named(layer, field, v.get("config").asText());
             }
@@ -44,6 +43,12 @@ final class ActivationReader {
             throw layer.fail(field + " " + describe(v) + " is a custom object: custom objects are code, refused");
         }
         throw layer.fail(field + " is " + v + ", expected an activation name");
+    }
+
+    /** Whether a serialized object is Keras's own (no {@code module} is Keras 2's plain form). */
+    static boolean isKeras(JsonNode object) {
+        String module = object.path("module").asText("keras");
+        return module.startsWith("keras") || module.startsWith("tf_keras");
     }
 
     /** An activation layer ({@code Activation}, {@code LeakyReLU}, ...) as one activation. */

@@ -76,8 +76,8 @@ final class ConfigNormalizer {
 
     /**
      * Every activation field ({@code activation}, {@code recurrent_activation}, ...) written as a name
-     * or as the {@code {"class_name": "function", "config": name}} form; the dict keeps its module, so
-     * {@link ActivationReader} still refuses one that is not Keras's.
+     * or as Keras's {@code {"class_name": "function", "config": name}} form; a custom function of that
+     * name is left as it is, for {@link ActivationReader} to refuse by its own name.
      */
     private static void renameHardSigmoid(ObjectNode c) {
         List<String> fields = new ArrayList<>();
@@ -87,6 +87,7 @@ final class ConfigNormalizer {
             if (v.isTextual() && v.asText().equals("hard_sigmoid")) {
                 c.put(field, HARD_SIGMOID_KERAS2);
             } else if (v.isObject()
+                    && ActivationReader.isKeras(v)
                     && v.path("class_name").asText().equals("function")
                     && v.path("config").asText().equals("hard_sigmoid")) {
                 ObjectNode function = ((ObjectNode) v).deepCopy();
