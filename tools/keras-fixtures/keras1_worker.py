@@ -10,7 +10,6 @@ states.csv, cross-checked against a stateful twin stepped one event per `predict
 Python 3.6: no dataclasses, so the case table is plain tuples here.
 """
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -20,6 +19,7 @@ import zlib
 
 import numpy as np
 
+import writer
 from fixture_common import interleave, reldiff  # noqa: E402
 
 SELF_TOL = 1e-5
@@ -70,10 +70,6 @@ KEYS = ("k0", "sensor-1", "user_42", "k3")
 
 class Failure(Exception):
     pass
-
-
-def fmt(v):
-    return "%.9g" % float(v)
 
 
 def model(build, F, stateful=False, batch=None):
@@ -179,31 +175,11 @@ def run_case(base, build, F, seq_out, description, outdir):
     if md > SELF_TOL:
         raise Failure("%s: reloaded model.h5 predicts differently (%g)" % (name, md))
 
-    with open(os.path.join(d, "events.csv"), "w") as f:
-        f.write(",".join(["key", "t"] + ["x%d" % i for i in range(F)]) + "\n")
-        for ki, t in order:
-            f.write(",".join([KEYS[ki], str(t)] + [fmt(a) for a in seqs[ki][t]]) + "\n")
-    hdr_y = ["key", "t"] + ["y%d" % i for i in range(O)]
-
-    def write_out(fname, o):
-        with open(os.path.join(d, fname), "w") as f:
-            f.write(",".join(hdr_y) + "\n")
-            for ki, t in order:
-                f.write(",".join([KEYS[ki], str(t)] + [fmt(a) for a in o[ki][t]]) + "\n")
-
-    write_out("expected.csv", outs)
-    write_out("expected_reset.csv", outs_reset)
-    with open(os.path.join(d, "resets.csv"), "w") as f:
-        f.write("key,t\n")
-        for ki in sorted(resets):
-            f.write("%s,%d\n" % (KEYS[ki], resets[ki]))
-    width = max(v.size for st in states for layer in st for v in layer)
-    with open(os.path.join(d, "states.csv"), "w") as f:
-        f.write(",".join(["key", "layer", "state"] + ["v%d" % i for i in range(width)]) + "\n")
-        for ki, st in enumerate(states):
-            for li, layer in enumerate(st):
-                for si, v in enumerate(layer):
-                    f.write(",".join([KEYS[ki], str(li), str(si)] + [fmt(a) for a in v.ravel()]) + "\n")
+    writer.write_events(d, KEYS, F, False, seqs, order)
+    writer.write_outputs(d, "expected.csv", KEYS, order, outs, O)
+    writer.write_outputs(d, "expected_reset.csv", KEYS, order, outs_reset, O)
+    writer.write_resets(d, KEYS, resets)
+    writer.write_states(d, KEYS, states)
     n_out = sum(len(x) for x in seqs)
     meta = {
         "case": name,
@@ -232,9 +208,7 @@ def run_case(base, build, F, seq_out, description, outdir):
                  % (keras.__version__, __import__("theano").__version__,
                     "whole sequence" if seq_out else "every prefix"),
     }
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
+    writer.write_meta(d, meta)
     ymax = max(float(np.max(np.abs(v))) for v in res)
     diffs = " ".join("%s=%.2g" % kv for kv in maxdiff.items())
     print("%-42s %-8s F=%d O=%d rows=%5d |y|<=%.3g params=%5d files=model.h5 maxdiff[%s] %.1fs"

@@ -213,13 +213,13 @@ class Worker:
         files = self.save_models(saved, d, notes, full=(c.group == "A" if c.all_formats is None else c.all_formats))
         self.reload_check(c, saved, saved_spec, files, d, seqs, maxdiff, notes)
 
-        writer.write_events(d, c, seqs, order)
-        writer.write_outputs(d, "expected.csv", c, order, outs, O)
+        writer.write_events(d, c.keys, c.features, bool(c.int_vocab), seqs, order)
+        writer.write_outputs(d, "expected.csv", c.keys, order, outs, O)
         n_out = sum(len(o) for o in outs.values())
         if c.mode == "stateful":
-            writer.write_resets(d, c, resets)
-            writer.write_outputs(d, "expected_reset.csv", c, order, outs_reset, O)
-            writer.write_states(d, c, states)
+            writer.write_resets(d, c.keys, resets)
+            writer.write_outputs(d, "expected_reset.csv", c.keys, order, outs_reset, O)
+            writer.write_states(d, c.keys, states)
         extra_meta = {}
         if c.extra:
             extra_meta = c.extra(self, c, d, dict(

@@ -1,5 +1,6 @@
 """Writes a case's files (tools/keras-fixtures/README.md describes them): the events, what Keras returned
-for them, the resets, the final states and case.json. Only numpy: the numbers come from the worker."""
+for them, the resets, the final states and case.json. Only numpy, and Python 3.6 syntax: keras1_worker.py
+imports it in its Python 3.6 venv. The numbers come from the worker; keys[i] names batch row i."""
 import json
 import os
 
@@ -19,34 +20,34 @@ def write_rows(path, header, rows):
             f.write(",".join(list(r[:-1]) + [fmt(a) for a in np.ravel(r[-1])]) + "\n")
 
 
-def write_events(d, c, seqs, order):
+def write_events(d, keys, features, token_ids, seqs, order):
     """events.csv: key, t and the event's values (token ids as integers), in stream order."""
     with open(os.path.join(d, "events.csv"), "w") as f:
-        f.write(",".join(["key", "t"] + ["x%d" % i for i in range(c.features)]) + "\n")
+        f.write(",".join(["key", "t"] + ["x%d" % i for i in range(features)]) + "\n")
         for ki, t in order:
             v = np.atleast_1d(seqs[ki][t]).ravel()
-            vals = [str(int(a)) for a in v] if c.int_vocab else [fmt(a) for a in v]
-            f.write(",".join([c.keys[ki], str(t)] + vals) + "\n")
+            vals = [str(int(a)) for a in v] if token_ids else [fmt(a) for a in v]
+            f.write(",".join([keys[ki], str(t)] + vals) + "\n")
 
 
-def write_outputs(d, fname, c, order, outs, width):
+def write_outputs(d, fname, keys, order, outs, width):
     """expected*.csv: one row per event that has an output (outs[key_index][t]), in stream order."""
     with open(os.path.join(d, fname), "w") as f:
         f.write(",".join(["key", "t"] + ["y%d" % i for i in range(width)]) + "\n")
         for ki, t in order:
             if t in outs[ki]:
-                f.write(",".join([c.keys[ki], str(t)] + [fmt(a) for a in outs[ki][t]]) + "\n")
+                f.write(",".join([keys[ki], str(t)] + [fmt(a) for a in outs[ki][t]]) + "\n")
 
 
-def write_resets(d, c, resets):
+def write_resets(d, keys, resets):
     """resets.csv: the event index of each key before which reset_states() is called."""
     with open(os.path.join(d, "resets.csv"), "w") as f:
         f.write("key,t\n")
         for ki in sorted(resets):
-            f.write(f"{c.keys[ki]},{resets[ki]}\n")
+            f.write("%s,%d\n" % (keys[ki], resets[ki]))
 
 
-def write_states(d, c, states):
+def write_states(d, keys, states):
     """states.csv: each key's final states, recurrent layer by layer (model.layers order), h before c."""
     width = max(v.size for st in states for layer in st for v in layer)
     with open(os.path.join(d, "states.csv"), "w") as f:
@@ -54,7 +55,7 @@ def write_states(d, c, states):
         for ki, st in enumerate(states):
             for li, layer in enumerate(st):
                 for si, v in enumerate(layer):
-                    f.write(",".join([c.keys[ki], str(li), str(si)] + [fmt(a) for a in v.ravel()]) + "\n")
+                    f.write(",".join([keys[ki], str(li), str(si)] + [fmt(a) for a in v.ravel()]) + "\n")
 
 
 def write_meta(d, meta):

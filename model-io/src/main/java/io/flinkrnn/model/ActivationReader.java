@@ -7,8 +7,9 @@ import io.flinkrnn.model.spec.Activation.Kind;
 /**
  * Resolves Keras activations: names ({@code "tanh"}), Keras 3's dict form for functions ({@code
  * {"class_name": "function", "config": "gelu", ...}}) and activation layers given as activations or
- * used as layers ({@code LeakyReLU}, {@code ELU}, {@code ReLU}, {@code Softmax}). {@code hard_sigmoid}
- * is resolved here by the file's Keras major version, so the engine never needs the version.
+ * used as layers ({@code LeakyReLU}, {@code ELU}, {@code ReLU}, {@code Softmax}). The names are Keras
+ * 3's: {@link ConfigNormalizer} has already renamed an older file's {@code hard_sigmoid}, whose
+ * function Keras 3 changed, so neither this reader nor the engine needs the version.
  */
 final class ActivationReader {
 
@@ -32,8 +33,7 @@ final class ActivationReader {
         }
         if (v.isObject()) {
             String cls = v.path("class_name").asText();
-            String module = v.path("module").asText("keras");
-            boolean keras = module.startsWith("keras") || module.startsWith("tf_keras");
+            boolean keras = isKeras(v);
             if (cls.equals("function") && v.path("config").isTextual() && keras) {
                 return named(layer, field, v.get("config").asText());
             }
@@ -43,6 +43,12 @@ final class ActivationReader {
             throw layer.fail(field + " " + describe(v) + " is a custom object: custom objects are code, refused");
         }
         throw layer.fail(field + " is " + v + ", expected an activation name");
+    }
+
+    /** Whether a serialized object is Keras's own (no {@code module} is Keras 2's plain form). */
+    static boolean isKeras(JsonNode object) {
+        String module = object.path("module").asText("keras");
+        return module.startsWith("keras") || module.startsWith("tf_keras");
     }
 
     /** An activation layer ({@code Activation}, {@code LeakyReLU}, ...) as one activation. */
@@ -91,9 +97,8 @@ final class ActivationReader {
                     case "linear" -> Kind.LINEAR;
                     case "tanh" -> Kind.TANH;
                     case "sigmoid" -> Kind.SIGMOID;
-                    case "hard_sigmoid" -> layer.ctx().major() >= 3
-                            ? Kind.HARD_SIGMOID_KERAS3
-                            : Kind.HARD_SIGMOID_KERAS2;
+                    case "hard_sigmoid" -> Kind.HARD_SIGMOID_KERAS3;
+                    case ConfigNormalizer.HARD_SIGMOID_KERAS2 -> Kind.HARD_SIGMOID_KERAS2;
                     case "relu" -> Kind.RELU;
                     case "relu6" -> Kind.RELU6;
                     case "elu" -> Kind.ELU;

@@ -2,6 +2,8 @@ package io.flinkrnn.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -11,6 +13,10 @@ import java.util.Set;
  * batch_input_shape} and LeakyReLU's slope {@code alpha}. A field an older file leaves out gets the
  * value its version defaulted to, where that differs from Keras 3's default, so that no reader asks
  * which version wrote the file. Weights get the same treatment in {@link WeightLayouts}.
+ *
+ * <p>Keras 3 also gave an old name a new meaning: {@code hard_sigmoid} is {@code relu6(x + 3) / 6}
+ * there but {@code clip(0.2x + 0.5, 0, 1)} in Keras 1 and 2, so an older file's {@code hard_sigmoid}
+ * is renamed to {@link #HARD_SIGMOID_KERAS2}, a name of flink-rnn's own.
  */
 final class ConfigNormalizer {
 
@@ -29,6 +35,9 @@ final class ConfigNormalizer {
      * no field for it, so flink-rnn records the cap of the version under a name of its own.
      */
     static final String DOT_MAX_INVERSE_NORM = "flinkrnn_max_inverse_norm";
+
+    /** The activation Keras 1 and 2 called {@code hard_sigmoid}: {@code clip(0.2x + 0.5, 0, 1)}. */
+    static final String HARD_SIGMOID_KERAS2 = "flinkrnn_hard_sigmoid_keras2";
 
     private ConfigNormalizer() {}
 
@@ -50,8 +59,11 @@ final class ConfigNormalizer {
             rename(c, "dropout_W", "dropout");
             rename(c, "dropout_U", "recurrent_dropout");
             if (GATED.contains(className) && !c.has("recurrent_activation")) {
-                c.put("recurrent_activation", "hard_sigmoid");
+                c.put("recurrent_activation", HARD_SIGMOID_KERAS2);
             }
+        }
+        if (kerasMajor <= 2) {
+            renameHardSigmoid(c);
         }
         if (className.equals("Dot")) {
             c.put(DOT_MAX_INVERSE_NORM, kerasMajor >= 3 ? 1e7f : 1e6f);
@@ -60,6 +72,29 @@ final class ConfigNormalizer {
             c.put("reset_after", kerasMajor >= 3);
         }
         return c;
+    }
+
+    /**
+     * Every activation field ({@code activation}, {@code recurrent_activation}, ...) written as a name
+     * or as Keras's {@code {"class_name": "function", "config": name}} form; a custom function of that
+     * name is left as it is, for {@link ActivationReader} to refuse by its own name.
+     */
+    private static void renameHardSigmoid(ObjectNode c) {
+        List<String> fields = new ArrayList<>();
+        c.fieldNames().forEachRemaining(fields::add);
+        for (String field : fields) {
+            JsonNode v = c.get(field);
+            if (v.isTextual() && v.asText().equals("hard_sigmoid")) {
+                c.put(field, HARD_SIGMOID_KERAS2);
+            } else if (v.isObject()
+                    && ActivationReader.isKeras(v)
+                    && v.path("class_name").asText().equals("function")
+                    && v.path("config").asText().equals("hard_sigmoid")) {
+                ObjectNode function = ((ObjectNode) v).deepCopy();
+                function.put("config", HARD_SIGMOID_KERAS2);
+                c.set(field, function);
+            }
+        }
     }
 
     private static void rename(ObjectNode c, String from, String to) {

@@ -1,6 +1,7 @@
 package io.flinkrnn.jobs.run;
 
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
+import io.flinkrnn.jobs.state.RnnStates;
 import io.flinkrnn.operators.Control;
 import io.flinkrnn.operators.Forecast;
 import io.flinkrnn.operators.ModelSource;
@@ -97,14 +98,14 @@ public final class KafkaRnnJob {
                 .uid("parse-events")
                 .name("parse events");
 
-        RnnInference inference = RnnInference.forModel(model).configure(flink);
+        // The uid savepoints key the states by, and the one the state tools read by default.
+        RnnInference inference = RnnInference.forModel(model).configure(flink).uid(RnnStates.DEFAULT_UID);
         SingleOutputStreamOperator<Control> controls =
                 config.controlTopic().map(topic -> controls(env, config, topic)).orElse(null);
         if (controls != null) {
             inference.controls(controls);
         }
         RnnInference.Result result = inference.apply(events.keyBy(RnnEvent::key));
-        result.predictions().uid("flink-rnn");
 
         DeadLetterRecords deadLetters =
                 new DeadLetterRecords(config.get(RunOptions.DEAD_LETTER_TOPIC), config.outputTimestamp());

@@ -33,9 +33,22 @@ class ReplayCommandTest {
         return f.file("keras").or(() -> f.file("h5")).orElseThrow().toString();
     }
 
-    /** Asserts {@code out} holds exactly Keras's expected rows, in any order (docs/SEMANTICS.md section 7). */
-    private static void assertEqualsKeras(Path out, List<CsvRow> expected) {
-        KerasExpectations.assertMatchesInAnyOrder(CsvRow.read(out), expected);
+    /**
+     * Replays {@code f}'s model with {@code flags} (the events and more) into a fresh {@code --out}:
+     * it must exit 0 and write exactly Keras's expected rows, in any order (docs/SEMANTICS.md section 7).
+     * The model is the fixture's {@code .keras} or {@code .h5} unless {@code flags} name one.
+     */
+    private void assertReplaysLikeKeras(Fixture f, String... flags) {
+        Path out = dir.resolve("out.csv");
+        List<String> args = new ArrayList<>(List.of(flags));
+        if (!args.contains("--model")) {
+            args.addAll(List.of("--model", model(f)));
+        }
+        args.addAll(List.of("--out", out.toString()));
+        assertThat(replay(args.toArray(String[]::new)))
+                .as(last.err().toString())
+                .isZero();
+        KerasExpectations.assertMatchesInAnyOrder(CsvRow.read(out), f.expectedRows());
     }
 
     @ParameterizedTest
@@ -50,37 +63,20 @@ class ReplayCommandTest {
             })
     void directEngineReproducesKeras(String name) {
         Fixture f = Fixture.named(name);
-        Path out = dir.resolve("out.csv");
-        assertThat(replay(
-                        "--model",
-                        model(f),
-                        "--events",
-                        f.events().toString(),
-                        "--out",
-                        out.toString(),
-                        "--batch",
-                        "7"))
-                .as(last.err().toString())
-                .isZero();
-        assertEqualsKeras(out, f.expectedRows());
+        assertReplaysLikeKeras(f, "--events", f.events().toString(), "--batch", "7");
     }
 
     @Test
     void jsonConfigWithWeightsReproducesKeras() {
         Fixture f = Fixture.named("keras2_lstm_last");
-        Path out = dir.resolve("out.csv");
-        assertThat(replay(
-                        "--model",
-                        f.file("json").orElseThrow().toString(),
-                        "--weights",
-                        f.file("weights").orElseThrow().toString(),
-                        "--events",
-                        f.events().toString(),
-                        "--out",
-                        out.toString()))
-                .as(last.err().toString())
-                .isZero();
-        assertEqualsKeras(out, f.expectedRows());
+        assertReplaysLikeKeras(
+                f,
+                "--model",
+                f.file("json").orElseThrow().toString(),
+                "--weights",
+                f.file("weights").orElseThrow().toString(),
+                "--events",
+                f.events().toString());
     }
 
     @ParameterizedTest(name = "{0} on {1}")
@@ -92,23 +88,16 @@ class ReplayCommandTest {
     })
     void flinkEngineWritesTheSameNumbers(String fixture, String backend) {
         Fixture f = Fixture.named(fixture);
-        Path out = dir.resolve("out.csv");
-        assertThat(replay(
-                        "--model",
-                        model(f),
-                        "--events",
-                        f.events().toString(),
-                        "--out",
-                        out.toString(),
-                        "--engine",
-                        "flink",
-                        "--parallelism",
-                        "2",
-                        "--state-backend",
-                        backend))
-                .as(last.err().toString())
-                .isZero();
-        assertEqualsKeras(out, f.expectedRows());
+        assertReplaysLikeKeras(
+                f,
+                "--events",
+                f.events().toString(),
+                "--engine",
+                "flink",
+                "--parallelism",
+                "2",
+                "--state-backend",
+                backend);
     }
 
     @Test
@@ -128,20 +117,8 @@ class ReplayCommandTest {
         lines.addAll(2, bad);
         Path events = dir.resolve("events.csv");
         Files.write(events, lines);
-        Path out = dir.resolve("out.csv");
         Path rejects = dir.resolve("rejects.csv");
-        assertThat(replay(
-                        "--model",
-                        model(f),
-                        "--events",
-                        events.toString(),
-                        "--out",
-                        out.toString(),
-                        "--rejects",
-                        rejects.toString()))
-                .as(last.err().toString())
-                .isZero();
-        assertEqualsKeras(out, f.expectedRows());
+        assertReplaysLikeKeras(f, "--events", events.toString(), "--rejects", rejects.toString());
         assertThat(Files.readAllLines(rejects))
                 .containsExactly(
                         "line,key,reason",
