@@ -22,7 +22,7 @@ if [ -n "${KERNEL_BASELINE:-}" ]; then
   (cd "$base_dir" && mvn -B -q package -DskipTests -pl engine -am)
   base_cp="$(ls "$base_dir"/model-io/target/*.jar "$base_dir"/engine/target/*.jar \
     | grep -v -e '-tests\.jar$' -e '-sources\.jar$' -e '-javadoc\.jar$' | paste -sd: -)"
-  BASELINE_ARGS=(--baseline "$base_cp")
+  BASELINE_ARGS=(--baseline "$base_cp" --baseline-label "commit $KERNEL_BASELINE")
 fi
 for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap sql}; do
   case "$bench" in
