@@ -53,7 +53,16 @@ public final class FlinkRnnCli implements Runnable {
 
     /** The configured command line, shared by {@link #main} and the tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new FlinkRnnCli()).setExecutionExceptionHandler(new OneLineErrors());
+        return commandLine(new FlinkRnnCli());
+    }
+
+    /**
+     * One command on its own, with the same error handling: flink-rnn-job.jar runs only {@code run},
+     * and leaves out what other commands need (the SQL planner for {@code sql}), which building the
+     * whole command tree would load.
+     */
+    public static CommandLine commandLine(Object command) {
+        return new CommandLine(command).setExecutionExceptionHandler(new OneLineErrors());
     }
 
     @Override

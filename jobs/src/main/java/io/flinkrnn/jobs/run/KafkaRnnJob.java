@@ -13,7 +13,6 @@ import io.flinkrnn.operators.internal.model.ModelLoader;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
@@ -41,8 +40,7 @@ public final class KafkaRnnJob {
     private KafkaRnnJob() {}
 
     public static void main(String[] args) {
-        String[] run = Stream.concat(Stream.of("run"), Stream.of(args)).toArray(String[]::new);
-        int exit = FlinkRnnCli.commandLine().execute(run);
+        int exit = FlinkRnnCli.commandLine(new RunCommand()).execute(args);
         if (exit != 0) {
             System.exit(exit);
         }

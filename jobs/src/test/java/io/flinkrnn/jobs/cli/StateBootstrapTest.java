@@ -7,7 +7,6 @@ import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.RnnEvent;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * savepoint bootstrapped from the history alone, at another parallelism and backend, and serves the
  * live events. B's outputs must be A's, bit for bit (docs/SEMANTICS.md section 10), and both Keras's.
  */
-class StateBootstrapTest {
+class StateBootstrapTest extends StateCliTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -39,16 +38,6 @@ class StateBootstrapTest {
 
     @TempDir
     Path dir;
-
-    private StringWriter out;
-    private StringWriter err;
-
-    private int state(String... args) {
-        CliRun run = CliRun.of("state", args);
-        out = run.out();
-        err = run.err();
-        return run.exit();
-    }
 
     @Test
     void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory() throws Exception {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,7 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * ({@code operators/src/test/resources/savepoints}: Keras's {@code keras3_swap} v1 over 100 copies
  * {@code c<copy>/<key>} of the fixture's keys, up to its swap row).
  */
-class StateCommandTest {
+class StateCommandTest extends StateCliTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -38,16 +37,6 @@ class StateCommandTest {
 
     @TempDir
     Path dir;
-
-    private StringWriter out;
-    private StringWriter err;
-
-    private int state(String... args) {
-        CliRun run = CliRun.of("state", args);
-        out = run.out();
-        err = run.err();
-        return run.exit();
-    }
 
     static String savepoint(int layout, String backend) {
         return Fixture.root()

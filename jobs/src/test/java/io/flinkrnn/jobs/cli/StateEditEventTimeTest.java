@@ -11,7 +11,6 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * state); reset keys keep their buffered events and serve them from zero state, exactly as a fresh
  * key fed the same events in the same job. A key with buffered events is never idle.
  */
-class StateEditEventTimeTest {
+class StateEditEventTimeTest extends StateCliTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -68,16 +67,6 @@ class StateEditEventTimeTest {
 
     @TempDir
     Path dir;
-
-    private StringWriter out;
-    private StringWriter err;
-
-    private int state(String... args) {
-        CliRun run = CliRun.of("state", args);
-        out = run.out();
-        err = run.err();
-        return run.exit();
-    }
 
     @Test
     void droppedKeysLoseTheirBufferedEventsResetKeysServeThemFromZeroState() throws Exception {

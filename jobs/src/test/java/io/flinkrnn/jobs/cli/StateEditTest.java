@@ -7,7 +7,6 @@ import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.RnnEvent;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * continues to Keras's own outputs, and every dropped or reset key, fed its events from the first,
  * gives Keras's outputs from zero state, as a fresh key does.
  */
-class StateEditTest {
+class StateEditTest extends StateCliTest {
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -44,16 +43,6 @@ class StateEditTest {
 
     @TempDir
     Path dir;
-
-    private StringWriter out;
-    private StringWriter err;
-
-    private int state(String... args) {
-        CliRun run = CliRun.of("state", args);
-        out = run.out();
-        err = run.err();
-        return run.exit();
-    }
 
     private static int cut() {
         return SWAP.meta().path("swap_row").asInt();
