@@ -175,15 +175,7 @@ class FunctionalGraphTest {
 
     @Test
     void aCycleIsRefused() throws IOException {
-        Path[] files = edited("keras3_graph_residual", layers -> ((ObjectNode) entry(layers, "lstm")
-                        .path("inbound_nodes")
-                        .get(0)
-                        .path("args")
-                        .get(0)
-                        .path("config"))
-                .set(
-                        "keras_history",
-                        JSON.createArrayNode().add("lstm_1").add(0).add(0)));
+        Path[] files = residualWithLstmReading("lstm_1", 0);
         assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM) is part of a cycle");
@@ -192,15 +184,7 @@ class FunctionalGraphTest {
     /** Found by LoaderFuzzTest (seed 4806825412886): one flipped bit made a reference to input tensor 4. */
     @Test
     void aReferenceToAnOutputTheInputDoesNotHaveIsRefused() throws IOException {
-        Path[] files = edited("keras3_graph_residual", layers -> ((ObjectNode) entry(layers, "lstm")
-                        .path("inbound_nodes")
-                        .get(0)
-                        .path("args")
-                        .get(0)
-                        .path("config"))
-                .set(
-                        "keras_history",
-                        JSON.createArrayNode().add("input_layer").add(0).add(4)));
+        Path[] files = residualWithLstmReading("input_layer", 4);
         assertThatThrownBy(() -> KerasModels.load(files[0], files[1]))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessage(files[0] + " with " + files[1] + ": layer 'lstm' (LSTM): reads output 4 of layer"
@@ -280,5 +264,16 @@ class FunctionalGraphTest {
 
     private static ObjectNode config(ArrayNode layers, String name) {
         return (ObjectNode) entry(layers, name).path("config");
+    }
+
+    /** keras3_graph_residual with its layer 'lstm' reading output {@code tensor} of {@code layer} instead. */
+    private Path[] residualWithLstmReading(String layer, int tensor) throws IOException {
+        return edited("keras3_graph_residual", layers -> ((ObjectNode) entry(layers, "lstm")
+                        .path("inbound_nodes")
+                        .get(0)
+                        .path("args")
+                        .get(0)
+                        .path("config"))
+                .set("keras_history", JSON.createArrayNode().add(layer).add(0).add(tensor)));
     }
 }

@@ -14,11 +14,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code flink-rnn state bootstrap}: job A serves history and live events; job B starts from a
@@ -27,17 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StateBootstrapTest extends StateCliTest {
 
-    @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(3)
-            .build());
-
     static final Fixture SWAP = Fixture.named("keras3_swap");
     static final int COPIES = 50;
-
-    @TempDir
-    Path dir;
 
     @Test
     void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory() throws Exception {

@@ -30,14 +30,10 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code state edit} on a savepoint whose operator holds events in its event-time buffer. An event
@@ -51,12 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StateEditEventTimeTest extends StateCliTest {
 
-    @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(3)
-            .build());
-
     static final Fixture SWAP = Fixture.named("keras3_swap");
     static final int COPIES = 10;
     static final long OUT_OF_ORDER_MS = 12;
@@ -64,9 +54,6 @@ class StateEditEventTimeTest extends StateCliTest {
     static final long WATERMARK = 4;
     /** Copies 0-2 of every key are listed for the edit. */
     static final Predicate<String> LISTED = key -> Integer.parseInt(key.substring(1, key.indexOf('/'))) < 3;
-
-    @TempDir
-    Path dir;
 
     @Test
     void droppedKeysLoseTheirBufferedEventsResetKeysServeThemFromZeroState() throws Exception {
