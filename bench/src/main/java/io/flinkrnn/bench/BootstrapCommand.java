@@ -85,7 +85,7 @@ final class BootstrapCommand implements Callable<Integer> {
             memory.phase("writing the history");
             writeHistory(history, n, eventsPerKey, probe.inputSize(), memory);
             double written = (System.nanoTime() - started) / 1e9;
-            memory.phase("bootstrapping (reads the history twice: a scan, then the job)");
+            memory.phase("bootstrapping (splits the history by key into buckets, then serves them)");
             long booted = System.nanoTime();
             RnnStates.Bootstrap result = RnnStates.bootstrap(
                     RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
@@ -94,7 +94,9 @@ final class BootstrapCommand implements Callable<Integer> {
                     savepoint.toUri().toString(),
                     128,
                     RnnStates.DEFAULT_UID,
-                    RnnStates.bootstrapBackend(stateBackend));
+                    RnnStates.bootstrapBackend(stateBackend),
+                    dir,
+                    memory::progress);
             double bootstrap = (System.nanoTime() - booted) / 1e9;
             memory.phase("done");
             long savepointBytes = size(savepoint);

@@ -10,10 +10,7 @@ import io.flinkrnn.operators.RnnEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,26 +57,7 @@ class StateBootstrapTest extends StateCliTest {
 
         List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb");
         KerasExpectations.assertMatches(b, FixtureJob.expectedCopies(SWAP, cut, end, COPIES));
-        Set<String> liveEvents = new HashSet<>();
-        live.forEach(e -> liveEvents.add(e.key() + "@" + e.timestamp()));
-        List<CsvRow> aLive = new ArrayList<>(a.stream()
-                .filter(r -> liveEvents.contains(r.key() + "@" + r.t()))
-                .toList());
-        List<CsvRow> bAll = new ArrayList<>(b);
-        Comparator<CsvRow> order = Comparator.comparing(CsvRow::key).thenComparingLong(CsvRow::t);
-        aLive.sort(order);
-        bAll.sort(order);
-        assertThat(bAll).hasSameSizeAs(aLive);
-        for (int i = 0; i < aLive.size(); i++) {
-            assertThat(bAll.get(i).key()).isEqualTo(aLive.get(i).key());
-            assertThat(bAll.get(i).t()).isEqualTo(aLive.get(i).t());
-            assertThat(bAll.get(i).values())
-                    .as(
-                            "key %s t %d, bit for bit",
-                            aLive.get(i).key(), aLive.get(i).t())
-                    .usingElementComparator((x, y) -> Integer.compare(Float.floatToIntBits(x), Float.floatToIntBits(y)))
-                    .containsExactly(aLive.get(i).values());
-        }
+        FixtureJob.assertSameBits(b, a, live);
 
         assertThat(state("inspect", "--savepoint", savepoint.toString(), "--model", v1.toString()))
                 .as(err.toString())

@@ -1,5 +1,7 @@
 package io.flinkrnn.jobs.state;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.operators.ModelSource;
@@ -12,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -33,6 +38,13 @@ public final class FixtureJob {
     /** Outputs as Keras's rows: key, t, outputs. */
     public static List<CsvRow> run(Path model, String savepoint, List<RnnEvent> events, int parallelism, String backend)
             throws Exception {
+        return run(model, savepoint, events, parallelism, backend, null);
+    }
+
+    /** {@link #run} with a session gap ({@code null} for none). */
+    public static List<CsvRow> run(
+            Path model, String savepoint, List<RnnEvent> events, int parallelism, String backend, Duration sessionGap)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
         if (savepoint != null) {
@@ -50,11 +62,12 @@ public final class FixtureJob {
                         "fixture events")
                 // One reader keeps each key's events in order.
                 .setParallelism(1);
-        var predictions = RnnInference.forModel(ModelSource.of(model))
-                .bundle(32, Duration.ofMillis(5))
-                .apply(stream.keyBy(RnnEvent::key))
-                .predictions()
-                .uid(RnnStates.DEFAULT_UID);
+        RnnInference inference = RnnInference.forModel(ModelSource.of(model)).bundle(32, Duration.ofMillis(5));
+        if (sessionGap != null) {
+            inference.sessionGap(sessionGap);
+        }
+        var predictions =
+                inference.apply(stream.keyBy(RnnEvent::key)).predictions().uid(RnnStates.DEFAULT_UID);
         List<CsvRow> out = new ArrayList<>();
         try (CloseableIterator<Prediction> it = predictions.executeAndCollect("flink-rnn state test job")) {
             it.forEachRemaining(p -> out.add(new CsvRow(p.key(), p.timestamp(), p.outputs())));
@@ -86,6 +99,32 @@ public final class FixtureJob {
             }
         }
         return rows;
+    }
+
+    /**
+     * Asserts that {@code continued} (a job restored from a savepoint) has an output for exactly
+     * the events of {@code all} (a job that served everything) it served, each the same bits.
+     */
+    public static void assertSameBits(List<CsvRow> continued, List<CsvRow> all, List<RnnEvent> served) {
+        Set<String> events = new HashSet<>();
+        served.forEach(e -> events.add(e.key() + "@" + e.timestamp()));
+        Comparator<CsvRow> order = Comparator.comparing(CsvRow::key).thenComparingLong(CsvRow::t);
+        List<CsvRow> expected = all.stream()
+                .filter(r -> events.contains(r.key() + "@" + r.t()))
+                .sorted(order)
+                .toList();
+        List<CsvRow> got = continued.stream().sorted(order).toList();
+        assertThat(got).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(got.get(i).key()).isEqualTo(expected.get(i).key());
+            assertThat(got.get(i).t()).isEqualTo(expected.get(i).t());
+            assertThat(got.get(i).values())
+                    .as(
+                            "key %s t %d, bit for bit",
+                            expected.get(i).key(), expected.get(i).t())
+                    .usingElementComparator((x, y) -> Integer.compare(Float.floatToIntBits(x), Float.floatToIntBits(y)))
+                    .containsExactly(expected.get(i).values());
+        }
     }
 
     /** Writes {@code events} as a history CSV {@code key,t,x0,...} that {@code state bootstrap} reads. */
