@@ -23,9 +23,11 @@ import picocli.CommandLine.Option;
  * {@code state bootstrap} at scale: writes a history of N keys × E events (keys interleaved, one
  * round of every key after another, as a live stream would have them) streamed to a CSV, then
  * bootstraps a savepoint from it with {@link RnnStates#bootstrap}, what {@code flink-rnn state
- * bootstrap} runs. Prints progress lines while it works, then the elapsed times, the peak heap and
- * resident memory (bounded: neither the history nor the states are held on the heap with RocksDB)
- * and the savepoint's bytes per key.
+ * bootstrap} runs: the history split by key into bucket files (in the work directory, beside the
+ * CSV), then each key's events served together and its state written once. Prints progress lines
+ * while it works (rows split, keys served), then the elapsed times, the peak heap and resident
+ * memory (bounded: one bucket per subtask on the heap, never the whole history, and the states in
+ * RocksDB) and the savepoint's bytes per key.
  */
 @Command(
         name = "bootstrap",
