@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.internal.RnnSettings;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,7 +48,7 @@ final class HistoryBootstrap {
 
     HistoryCsv.Scan write(Path history, String out, int maxParallelism, String uid, StateBackend backend, Path tempDir)
             throws Exception {
-        Path buckets = Files.createTempDirectory(tempDir, "flink-rnn-bootstrap-");
+        Path buckets = bucketDirectory(tempDir);
         try {
             HistoryCsv.Spill spill = HistoryCsv.spill(history, features, buckets, progress);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -75,6 +76,15 @@ final class HistoryBootstrap {
                             : history + " line " + first.line() + ": " + first.reason());
         } finally {
             FileUtils.deleteDirectory(buckets.toFile());
+        }
+    }
+
+    private static Path bucketDirectory(Path tempDir) {
+        try {
+            return Files.createTempDirectory(tempDir, "flink-rnn-bootstrap-");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "cannot make a directory for the history's buckets in " + tempDir + ": " + e.getMessage());
         }
     }
 

@@ -23,7 +23,10 @@ public final class HistoryCsv {
     /** What bootstrap served: the keys and rows served, the rows rejected and the first rejected row's reason. */
     public record Scan(long keys, long events, long rejected, String firstRejection) {}
 
-    /** What {@link #spill} wrote: the number of buckets, and the rows rejected on their own with the first ({@link HistoryBuckets.Rejection#NONE} if none). */
+    /**
+     * What {@link #spill} wrote: the number of buckets, and the rows rejected on their own with the
+     * first ({@link HistoryBuckets.Rejection#NONE} if none).
+     */
     record Spill(int buckets, long rejected, HistoryBuckets.Rejection first) {}
 
     private static final long PROGRESS_NANOS = 5_000_000_000L;

@@ -106,5 +106,20 @@ class StateBootstrapTest extends StateCliTest {
                         "0"))
                 .isEqualTo(2);
         assertThat(err.toString()).isEqualTo("error: --max-parallelism must be between 1 and 32768, got 0\n");
+        Path noDir = dir.resolve("no-such-dir");
+        assertThat(state(
+                        "bootstrap",
+                        "--model",
+                        v1.toString(),
+                        "--history",
+                        csv.toString(),
+                        "--out",
+                        dir.resolve("sp").toString(),
+                        "--temp-dir",
+                        noDir.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .startsWith("error: cannot make a directory for the history's buckets in " + noDir + ": ")
+                .hasLineCount(1);
     }
 }
