@@ -70,56 +70,33 @@ class StateBootstrapTest extends StateCliTest {
 
     @Test
     void badInputIsOneLine() throws Exception {
-        Path v1 = SWAP.dir().resolve("v1.keras");
         Path csv = dir.resolve("history.csv");
         Files.writeString(csv, "key,t,x0,x1\nk,1,0.5,0.5\n");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        csv.toString(),
-                        "--out",
-                        dir.resolve("sp").toString()))
-                .isEqualTo(2);
+        assertThat(bootstrap(csv)).isEqualTo(2);
         assertThat(err.toString())
                 .isEqualTo("error: " + csv + " line 1: the header names 2 features, the model takes 4\n");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        dir.resolve("none.csv").toString(),
-                        "--out",
-                        dir.resolve("sp").toString()))
-                .isEqualTo(2);
+        assertThat(bootstrap(dir.resolve("none.csv"))).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("error: no such history file: " + dir.resolve("none.csv") + "\n");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        csv.toString(),
-                        "--out",
-                        dir.resolve("sp").toString(),
-                        "--max-parallelism",
-                        "0"))
-                .isEqualTo(2);
+        assertThat(bootstrap(csv, "--max-parallelism", "0")).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("error: --max-parallelism must be between 1 and 32768, got 0\n");
         Path noDir = dir.resolve("no-such-dir");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        csv.toString(),
-                        "--out",
-                        dir.resolve("sp").toString(),
-                        "--temp-dir",
-                        noDir.toString()))
-                .isEqualTo(2);
+        assertThat(bootstrap(csv, "--temp-dir", noDir.toString())).isEqualTo(2);
         assertThat(err.toString())
                 .startsWith("error: cannot make a directory for the history's buckets in " + noDir + ": ")
                 .hasLineCount(1);
+    }
+
+    /** {@code state bootstrap} of {@code history} with v1, into a scratch savepoint, with {@code more} options. */
+    private int bootstrap(Path history, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "bootstrap",
+                "--model",
+                SWAP.dir().resolve("v1.keras").toString(),
+                "--history",
+                history.toString(),
+                "--out",
+                dir.resolve("sp").toString()));
+        args.addAll(List.of(more));
+        return state(args.toArray(String[]::new));
     }
 }
