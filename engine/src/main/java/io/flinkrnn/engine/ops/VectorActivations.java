@@ -64,7 +64,8 @@ final class VectorActivations {
 
     /** {@code 1 / (exp(-x) + 1)} in place over whole vectors from {@code from}. */
     static int sigmoid(float[] a, int from, int to) {
-        int end = exp(a, from, to, null, 0, SIGMOID);
+        int end = from + S.loopBound(to - from);
+        exp(a, from, L, (end - from) / L, null, 0, SIGMOID);
         for (int i = from; i < end; i += L) {
             ONE.div(FloatVector.fromArray(S, a, i).add(ONE)).intoArray(a, i);
         }
@@ -73,7 +74,8 @@ final class VectorActivations {
 
     /** {@code 1 - 2 / (exp(2x) + 1)} in place over whole vectors from {@code from}; ±1 where exp overflows. */
     static int tanh(float[] a, int from, int to) {
-        int end = exp(a, from, to, null, 0, TANH);
+        int end = from + S.loopBound(to - from);
+        exp(a, from, L, (end - from) / L, null, 0, TANH);
         for (int i = from; i < end; i += L) {
             ONE.sub(TWO.div(FloatVector.fromArray(S, a, i).add(ONE))).intoArray(a, i);
         }
@@ -81,51 +83,59 @@ final class VectorActivations {
     }
 
     /**
-     * The sigmoid/tanh LSTM update of one vector of {@code units} ({@link Activations#lstm}) over
-     * whole vectors, with {@link FloatExp#lstmCell} and {@link FloatExp#lstmOutput}'s operations in
-     * their order. Every exp runs inside the one loop method that holds exp's vectors, and vectors
-     * never cross a call that C2 might not inline: a vector passed to a call that is not inlined is
-     * boxed on the heap, several times slower. The gates' exps overwrite their z slots; c' and then
-     * its exp go through g's slot.
+     * The sigmoid/tanh LSTM update of {@code rows} keys ({@link Activations#lstm}) over the whole
+     * vectors of their {@code units}, with {@link FloatExp#lstmCell} and {@link
+     * FloatExp#lstmOutput}'s operations in their order. Each loop runs down the rows for one vector
+     * of one gate, so its bias and constants load once and a small layer's few vectors per row still
+     * make loops of many iterations. Every exp runs inside the one loop method that holds exp's
+     * vectors, and vectors never cross a call that C2 might not inline: a vector passed to a call
+     * that is not inlined is boxed on the heap, several times slower. The gates' exps overwrite their
+     * z slots; c' and then its exp go through g's slot.
      */
-    static int lstm(float[] z, int zOffset, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
+    static int lstm(
+            float[] z, int zOffset, int rows, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
         int end = S.loopBound(units);
-        int zf = zOffset + units;
-        int zc = zf + units;
-        int zo = zc + units;
-        exp(z, zOffset, zOffset + end, bias, 0, LSTM_SIGMOID);
-        exp(z, zf, zf + end, bias, units, LSTM_SIGMOID);
-        exp(z, zc, zc + end, bias, 2 * units, LSTM_TANH);
-        exp(z, zo, zo + end, bias, 3 * units, LSTM_SIGMOID);
+        int n = 4 * units;
         for (int j = 0; j < end; j += L) {
-            FloatVector ei = FloatVector.fromArray(S, z, zOffset + j);
-            FloatVector ef = FloatVector.fromArray(S, z, zf + j);
-            FloatVector eg = FloatVector.fromArray(S, z, zc + j);
-            FloatVector cNew = FloatVector.fromArray(S, c, cOffset + j)
-                    .div(ef.add(ONE))
-                    .add(eg.sub(ONE).div(ei.add(ONE).mul(eg.add(ONE))));
-            cNew.intoArray(c, cOffset + j);
-            cNew.intoArray(z, zc + j);
-        }
-        exp(z, zc, zc + end, null, 0, LSTM_TANH);
-        for (int j = 0; j < end; j += L) {
-            FloatVector eo = FloatVector.fromArray(S, z, zo + j);
-            FloatVector ec = FloatVector.fromArray(S, z, zc + j);
-            ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hOffset + j);
+            int zi = zOffset + j;
+            int zf = zi + units;
+            int zc = zf + units;
+            int zo = zc + units;
+            exp(z, zi, n, rows, bias, j, LSTM_SIGMOID);
+            exp(z, zf, n, rows, bias, units + j, LSTM_SIGMOID);
+            exp(z, zc, n, rows, bias, 2 * units + j, LSTM_TANH);
+            exp(z, zo, n, rows, bias, 3 * units + j, LSTM_SIGMOID);
+            for (int r = 0, zr = 0, cr = cOffset + j; r < rows; r++, zr += n, cr += units) {
+                FloatVector ei = FloatVector.fromArray(S, z, zi + zr);
+                FloatVector ef = FloatVector.fromArray(S, z, zf + zr);
+                FloatVector eg = FloatVector.fromArray(S, z, zc + zr);
+                FloatVector cNew = FloatVector.fromArray(S, c, cr)
+                        .div(ef.add(ONE))
+                        .add(eg.sub(ONE).div(ei.add(ONE).mul(eg.add(ONE))));
+                cNew.intoArray(c, cr);
+                cNew.intoArray(z, zc + zr);
+            }
+            exp(z, zc, n, rows, null, 0, LSTM_TANH);
+            for (int r = 0, zr = 0, hr = hOffset + j; r < rows; r++, zr += n, hr += units) {
+                FloatVector eo = FloatVector.fromArray(S, z, zo + zr);
+                FloatVector ec = FloatVector.fromArray(S, z, zc + zr);
+                ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hr);
+            }
         }
         return end;
     }
 
     /**
-     * {@code a[i] = exp(k * (a[i] + bias[b + i - from]))} (no bias when it is null) in place over
-     * whole vectors: {@link Exp#apply}, lane by lane, operation for operation. The only method that
-     * holds the exp's vectors, all in one loop body, so no vector ever crosses a call.
+     * {@code a[i] = exp(k * (a[i] + bias[b]))} (no bias when it is null) in place for the {@code
+     * count} vectors at {@code at}, {@code at + stride}, ...: {@link Exp#apply}, lane by lane,
+     * operation for operation. The only method that holds the exp's vectors, all in one loop body,
+     * so no vector ever crosses a call.
      */
-    private static int exp(float[] a, int from, int to, float[] bias, int b, Lanes e) {
-        int end = from + S.loopBound(to - from);
-        for (int i = from; i < end; i += L) {
+    private static void exp(float[] a, int at, int stride, int count, float[] bias, int b, Lanes e) {
+        FloatVector add = bias == null ? null : FloatVector.fromArray(S, bias, b);
+        for (int r = 0, i = at; r < count; r++, i += stride) {
             FloatVector v = FloatVector.fromArray(S, a, i);
-            FloatVector x = bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + i - from));
+            FloatVector x = add == null ? v : v.add(add);
             IntVector xBits = (IntVector) x.viewAsIntegralLanes();
             FloatVector u = (FloatVector)
                     xBits.and(MAGNITUDE).min(e.limitBits).or(xBits.and(SIGN)).viewAsFloatingLanes();
@@ -140,6 +150,5 @@ final class VectorActivations {
                     .viewAsFloatingLanes();
             p.mul(scale).intoArray(a, i);
         }
-        return end;
     }
 }
