@@ -65,7 +65,7 @@ final class VectorActivations {
     /** {@code 1 / (exp(-x) + 1)} in place over whole vectors from {@code from}. */
     static int sigmoid(float[] a, int from, int to) {
         int end = from + S.loopBound(to - from);
-        exp(a, from, L, (end - from) / L, null, 0, SIGMOID);
+        exp(a, from, 0, 1, end - from, null, 0, SIGMOID);
         for (int i = from; i < end; i += L) {
             ONE.div(FloatVector.fromArray(S, a, i).add(ONE)).intoArray(a, i);
         }
@@ -75,7 +75,7 @@ final class VectorActivations {
     /** {@code 1 - 2 / (exp(2x) + 1)} in place over whole vectors from {@code from}; ±1 where exp overflows. */
     static int tanh(float[] a, int from, int to) {
         int end = from + S.loopBound(to - from);
-        exp(a, from, L, (end - from) / L, null, 0, TANH);
+        exp(a, from, 0, 1, end - from, null, 0, TANH);
         for (int i = from; i < end; i += L) {
             ONE.sub(TWO.div(FloatVector.fromArray(S, a, i).add(ONE))).intoArray(a, i);
         }
@@ -85,70 +85,74 @@ final class VectorActivations {
     /**
      * The sigmoid/tanh LSTM update of {@code rows} keys ({@link Activations#lstm}) over the whole
      * vectors of their {@code units}, with {@link FloatExp#lstmCell} and {@link
-     * FloatExp#lstmOutput}'s operations in their order. Each loop runs down the rows for one vector
-     * of one gate, so its bias and constants load once and a small layer's few vectors per row still
-     * make loops of many iterations. Every exp runs inside the one loop method that holds exp's
-     * vectors, and vectors never cross a call that C2 might not inline: a vector passed to a call
-     * that is not inlined is boxed on the heap, several times slower. The gates' exps overwrite their
-     * z slots; c' and then its exp go through g's slot.
+     * FloatExp#lstmOutput}'s operations in their order. Each pass covers one gate of every row, so a
+     * tile takes six loops whatever its size, where one call per row and gate made a 32-unit layer's
+     * loops two iterations long. Every exp runs inside the one loop method that holds exp's vectors,
+     * and vectors never cross a call that C2 might not inline: a vector passed to a call that is not
+     * inlined is boxed on the heap, several times slower. The gates' exps overwrite their z slots; c'
+     * and then its exp go through g's slot.
      */
     static int lstm(
             float[] z, int zOffset, int rows, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
         int end = S.loopBound(units);
         int n = 4 * units;
-        for (int j = 0; j < end; j += L) {
-            int zi = zOffset + j;
-            int zf = zi + units;
-            int zc = zf + units;
-            int zo = zc + units;
-            exp(z, zi, n, rows, bias, j, LSTM_SIGMOID);
-            exp(z, zf, n, rows, bias, units + j, LSTM_SIGMOID);
-            exp(z, zc, n, rows, bias, 2 * units + j, LSTM_TANH);
-            exp(z, zo, n, rows, bias, 3 * units + j, LSTM_SIGMOID);
-            for (int r = 0, zr = 0, cr = cOffset + j; r < rows; r++, zr += n, cr += units) {
-                FloatVector ei = FloatVector.fromArray(S, z, zi + zr);
-                FloatVector ef = FloatVector.fromArray(S, z, zf + zr);
-                FloatVector eg = FloatVector.fromArray(S, z, zc + zr);
-                FloatVector cNew = FloatVector.fromArray(S, c, cr)
+        int zf = zOffset + units;
+        int zc = zf + units;
+        int zo = zc + units;
+        exp(z, zOffset, n, rows, end, bias, 0, LSTM_SIGMOID);
+        exp(z, zf, n, rows, end, bias, units, LSTM_SIGMOID);
+        exp(z, zc, n, rows, end, bias, 2 * units, LSTM_TANH);
+        exp(z, zo, n, rows, end, bias, 3 * units, LSTM_SIGMOID);
+        for (int r = 0, zr = 0, cr = cOffset; r < rows; r++, zr += n, cr += units) {
+            for (int j = 0; j < end; j += L) {
+                FloatVector ei = FloatVector.fromArray(S, z, zOffset + zr + j);
+                FloatVector ef = FloatVector.fromArray(S, z, zf + zr + j);
+                FloatVector eg = FloatVector.fromArray(S, z, zc + zr + j);
+                FloatVector cNew = FloatVector.fromArray(S, c, cr + j)
                         .div(ef.add(ONE))
                         .add(eg.sub(ONE).div(ei.add(ONE).mul(eg.add(ONE))));
-                cNew.intoArray(c, cr);
-                cNew.intoArray(z, zc + zr);
+                cNew.intoArray(c, cr + j);
+                cNew.intoArray(z, zc + zr + j);
             }
-            exp(z, zc, n, rows, null, 0, LSTM_TANH);
-            for (int r = 0, zr = 0, hr = hOffset + j; r < rows; r++, zr += n, hr += units) {
-                FloatVector eo = FloatVector.fromArray(S, z, zo + zr);
-                FloatVector ec = FloatVector.fromArray(S, z, zc + zr);
-                ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hr);
+        }
+        exp(z, zc, n, rows, end, null, 0, LSTM_TANH);
+        for (int r = 0, zr = 0, hr = hOffset; r < rows; r++, zr += n, hr += units) {
+            for (int j = 0; j < end; j += L) {
+                FloatVector eo = FloatVector.fromArray(S, z, zo + zr + j);
+                FloatVector ec = FloatVector.fromArray(S, z, zc + zr + j);
+                ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hr + j);
             }
         }
         return end;
     }
 
     /**
-     * {@code a[i] = exp(k * (a[i] + bias[b]))} (no bias when it is null) in place for the {@code
-     * count} vectors at {@code at}, {@code at + stride}, ...: {@link Exp#apply}, lane by lane,
-     * operation for operation. The only method that holds the exp's vectors, all in one loop body,
-     * so no vector ever crosses a call.
+     * {@code a[i] = exp(k * (a[i] + bias[b + j]))} (no bias when it is null) in place for the
+     * elements {@code i = at + r * stride + j}, {@code r < rows}, {@code j < width} (whole vectors):
+     * {@link Exp#apply}, lane by lane, operation for operation. The only method that holds the exp's
+     * vectors, all in one loop body, so no vector ever crosses a call.
      */
-    private static void exp(float[] a, int at, int stride, int count, float[] bias, int b, Lanes e) {
-        FloatVector add = bias == null ? null : FloatVector.fromArray(S, bias, b);
-        for (int r = 0, i = at; r < count; r++, i += stride) {
-            FloatVector v = FloatVector.fromArray(S, a, i);
-            FloatVector x = add == null ? v : v.add(add);
-            IntVector xBits = (IntVector) x.viewAsIntegralLanes();
-            FloatVector u = (FloatVector)
-                    xBits.and(MAGNITUDE).min(e.limitBits).or(xBits.and(SIGN)).viewAsFloatingLanes();
-            FloatVector shifted = u.fma(e.log2e, ROUND);
-            FloatVector n = shifted.sub(ROUND);
-            FloatVector s = n.fma(e.minusLn2, u);
-            FloatVector s2 = s.mul(s);
-            FloatVector p = s2.fma(s2.fma(s.fma(e.d5, e.d4), s.fma(e.d3, e.d2)), s.fma(e.d1, e.d0));
-            IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
-            FloatVector scale = (FloatVector) bits.add(BIAS)
-                    .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
-                    .viewAsFloatingLanes();
-            p.mul(scale).intoArray(a, i);
+    private static void exp(float[] a, int at, int stride, int rows, int width, float[] bias, int b, Lanes e) {
+        for (int r = 0, row = at; r < rows; r++, row += stride) {
+            for (int j = 0; j < width; j += L) {
+                FloatVector v = FloatVector.fromArray(S, a, row + j);
+                FloatVector x = bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + j));
+                IntVector xBits = (IntVector) x.viewAsIntegralLanes();
+                FloatVector u = (FloatVector) xBits.and(MAGNITUDE)
+                        .min(e.limitBits)
+                        .or(xBits.and(SIGN))
+                        .viewAsFloatingLanes();
+                FloatVector shifted = u.fma(e.log2e, ROUND);
+                FloatVector n = shifted.sub(ROUND);
+                FloatVector s = n.fma(e.minusLn2, u);
+                FloatVector s2 = s.mul(s);
+                FloatVector p = s2.fma(s2.fma(s.fma(e.d5, e.d4), s.fma(e.d3, e.d2)), s.fma(e.d1, e.d0));
+                IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
+                FloatVector scale = (FloatVector) bits.add(BIAS)
+                        .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
+                        .viewAsFloatingLanes();
+                p.mul(scale).intoArray(a, row + j);
+            }
         }
     }
 }
