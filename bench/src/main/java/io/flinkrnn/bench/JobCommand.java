@@ -344,7 +344,7 @@ final class JobCommand implements Callable<Integer> {
                 "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey()));
     }
 
-    /** A size gauge that read 0 (ForSt's did with 20,000 keys, all in memtables) is "n/a", not a size. */
+    /** A size gauge that read 0 (seen in short runs, the keys' states still in memtables) is "n/a", not a size. */
     private static String gauge(double bytesPerKey) {
         return bytesPerKey > 0 ? String.format("%.0f", bytesPerKey) : "n/a";
     }
