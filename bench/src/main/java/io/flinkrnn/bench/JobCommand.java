@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,31 +28,33 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.state.forst.ForStNativeMetricOptions;
+import org.apache.flink.state.forst.ForStOptions;
 import org.apache.flink.state.rocksdb.RocksDBNativeMetricOptions;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.Collector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The whole job on a local MiniCluster at parallelism 2: the inference operator on hashmap and
- * RocksDB against the engine alone (2 threads) and against a naive keyed job that keeps a
- * ValueState&lt;float[]&gt; of the same size; event-to-output latency at 70% of the hashmap peak;
- * RocksDB bytes per key from RocksDB's own size metrics.
+ * The whole job on a local MiniCluster at parallelism 2: the inference operator on hashmap, RocksDB
+ * and ForSt against the engine alone (2 threads) and against a naive keyed job that keeps a
+ * ValueState&lt;float[]&gt; of the same size (on ForSt also through the asynchronous State V2 API);
+ * event-to-output latency at 70% of the hashmap peak; RocksDB and ForSt bytes per key from their own
+ * size metrics; the time a job takes to start from a savepoint of many keys.
  */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "the whole job on a MiniCluster")
 final class JobCommand implements Callable<Integer> {
@@ -83,14 +87,23 @@ final class JobCommand implements Callable<Integer> {
     int scaleKeys;
 
     @Option(
+            names = "--restore-keys",
+            defaultValue = "10000000",
+            description = "keys of the restore runs (100,000 at most with --quick); default ${DEFAULT-VALUE}")
+    int restoreKeys;
+
+    @Option(
             names = "--runs",
             split = ",",
-            defaultValue = "hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,latency,scale",
+            defaultValue = "hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,"
+                    + "naive-forst-async,latency,scale,restore-rocksdb,restore-forst,restore-forst-async",
             description = "which runs (default all): ${DEFAULT-VALUE}")
     List<String> runs;
 
     static final AtomicLong COUNT = new AtomicLong();
     static final AtomicLong RECORD_FROM = new AtomicLong(Long.MAX_VALUE);
+    /** When the job's first output was counted (System.nanoTime), 0 before. */
+    static final AtomicLong FIRST_OUTPUT = new AtomicLong();
     /** Latency histogram in 50 µs buckets up to 1 s. */
     static final AtomicLongArray LATENCY = new AtomicLongArray(20_001);
 
@@ -100,6 +113,8 @@ final class JobCommand implements Callable<Integer> {
     private static final double[] LOADS = {0.4, 0.55, 0.7};
 
     private final List<String> csv = new ArrayList<>();
+    /** Floats of state per key of {@link #model}, the size the naive jobs' states copy. */
+    private int stateFloats;
 
     @Override
     public Integer call() throws Exception {
@@ -107,15 +122,15 @@ final class JobCommand implements Callable<Integer> {
         Machine.header("job" + (quick ? " --quick" : ""));
         long total = events != null ? events : quick ? 600_000 : 3_000_000;
         InferenceModel probe = InferenceModel.compile(KerasModels.load(model), Mode.stateful());
-        int stateFloats = probe.stateLayout().size();
+        stateFloats = probe.stateLayout().size();
         System.out.printf(
                 "# model %s, stateful; %d floats of state per key; %,d keys; %,d events per run;"
                         + " bundle %d events / %d ms; parallelism %d%n",
                 model.getFileName(), stateFloats, keys, total, bundle, bundleDelayMs, PARALLELISM);
         System.out.printf(
                 "# rocksdb default: Flink's defaults; rocksdb tuned: %s managed memory for the 2 slots and %s"
-                        + " (what flink-rnn run sets)%n",
-                TUNED_MANAGED_MEMORY, RocksDbDefaults.applyTo(new Configuration()));
+                        + " (what flink-rnn run sets); forst tuned: the same memory and %s%n",
+                TUNED_MANAGED_MEMORY, RocksDbDefaults.applyTo(new Configuration()), forstTuning());
         csv.add("run,events_per_s,p50_ms,p99_ms,bytes_per_key");
         double alone = 0;
         if (runs.contains("hashmap")) {
@@ -130,20 +145,14 @@ final class JobCommand implements Callable<Integer> {
                 "| run | state backend | events/s | vs reference | p50 ms | p99 ms | state bytes/key | raw floats bytes/key |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         Result hash = runs.contains("hashmap") || runs.contains("latency")
-                ? run("flink-rnn operator", Backend.HASHMAP, false, Workload.of(keys, total, 0))
+                ? run(Program.OPERATOR.label, Backend.HASHMAP, Program.OPERATOR, Workload.of(keys, total, 0))
                 : null;
         if (runs.contains("hashmap")) {
             row(hash, hash.rate / alone, "of engine alone", stateFloats);
         }
-        Result rocks = runs.contains("rocksdb")
-                ? run("flink-rnn operator", Backend.ROCKSDB_TUNED, false, Workload.of(keys, total, 0))
-                : null;
-        Result naiveRocks = runs.contains("naive-rocksdb")
-                ? run("naive ValueState<float[]>", Backend.ROCKSDB_DEFAULT, true, Workload.of(keys, total, 0))
-                : null;
-        Result naiveTuned = runs.contains("naive-rocksdb-tuned")
-                ? run("naive ValueState<float[]>", Backend.ROCKSDB_TUNED, true, Workload.of(keys, total, 0))
-                : null;
+        Result rocks = ifAsked("rocksdb", Program.OPERATOR, Backend.ROCKSDB_TUNED, total);
+        Result naiveRocks = ifAsked("naive-rocksdb", Program.NAIVE, Backend.ROCKSDB_DEFAULT, total);
+        Result naiveTuned = ifAsked("naive-rocksdb-tuned", Program.NAIVE, Backend.ROCKSDB_TUNED, total);
         if (rocks != null) {
             row(rocks, naiveRocks == null ? 0 : rocks.rate / naiveRocks.rate, "of naive, default RocksDB", stateFloats);
         }
@@ -158,8 +167,27 @@ final class JobCommand implements Callable<Integer> {
                     stateFloats);
         }
         if (runs.contains("naive-hashmap")) {
-            Result naiveHash = run("naive ValueState<float[]>", Backend.HASHMAP, true, Workload.of(keys, total, 0));
+            Result naiveHash = run(Program.NAIVE.label, Backend.HASHMAP, Program.NAIVE, Workload.of(keys, total, 0));
             row(naiveHash, hash == null ? 0 : hash.rate / naiveHash.rate, "operator/naive", stateFloats);
+        }
+        Result forst = ifAsked("forst", Program.OPERATOR, Backend.FORST_TUNED, total);
+        Result naiveForst = ifAsked("naive-forst", Program.NAIVE, Backend.FORST_TUNED, total);
+        Result naiveForstAsync = ifAsked("naive-forst-async", Program.NAIVE_ASYNC, Backend.FORST_TUNED, total);
+        if (forst != null) {
+            row(
+                    forst,
+                    rocks == null ? 0 : forst.rate / rocks.rate,
+                    rocks == null ? "" : "of the operator on tuned RocksDB",
+                    stateFloats);
+        }
+        for (Result naive : new Result[] {naiveForst, naiveForstAsync}) {
+            if (naive != null) {
+                row(
+                        naive,
+                        naiveTuned == null ? 0 : naive.rate / naiveTuned.rate,
+                        naiveTuned == null ? "" : "of naive, tuned RocksDB",
+                        stateFloats);
+            }
         }
         Result latency = null;
         List<Result> latencies = new ArrayList<>();
@@ -174,7 +202,7 @@ final class JobCommand implements Callable<Integer> {
                 Result r = run(
                         String.format("flink-rnn operator at %.0f%% of peak", 100 * load),
                         Backend.HASHMAP,
-                        false,
+                        Program.OPERATOR,
                         Workload.of(keys, total + (long) (SETTLE_NANOS / 1e9 * load * hash.rate), load * hash.rate));
                 row(r, r.rate / (load * hash.rate), "of the paced rate", stateFloats);
                 if (r.p99 <= bundleDelayMs + 2) {
@@ -193,9 +221,23 @@ final class JobCommand implements Callable<Integer> {
             scale = run(
                     String.format("flink-rnn operator with %d keys", scaleKeysRun),
                     Backend.ROCKSDB_TUNED,
-                    false,
+                    Program.OPERATOR,
                     new Workload(scaleKeysRun, scaleTotal, scaleKeysRun, 0, false));
             row(scale, 0, "", stateFloats);
+        }
+        int restoreKeysRun = quick ? Math.min(restoreKeys, 100_000) : restoreKeys;
+        List<Restore> restores = new ArrayList<>();
+        if (runs.contains("restore-rocksdb")) {
+            restores.add(restore(Program.OPERATOR, Backend.ROCKSDB_TUNED, restoreKeysRun));
+        }
+        if (runs.contains("restore-forst")) {
+            restores.add(restore(Program.OPERATOR, Backend.FORST_TUNED, restoreKeysRun));
+        }
+        if (runs.contains("restore-forst-async")) {
+            restores.add(restore(Program.NAIVE_ASYNC, Backend.FORST_TUNED, restoreKeysRun));
+        }
+        if (!restores.isEmpty()) {
+            restoreTable(restores);
         }
         System.out.println();
         if (hash != null && runs.contains("hashmap")) {
@@ -206,6 +248,16 @@ final class JobCommand implements Callable<Integer> {
                     "# RocksDB job / naive RocksDB job with default options: %.2fx (goal >= 2x)%n",
                     rocks.rate / naiveRocks.rate);
         }
+        if (naiveForst != null && naiveForstAsync != null) {
+            System.out.printf(
+                    "# ForSt, same run: naive job async (State V2) / sync %.2fx%s%n",
+                    naiveForstAsync.rate / naiveForst.rate,
+                    forst == null
+                            ? ""
+                            : String.format(
+                                    "; operator / naive sync %.2fx; operator / naive async %.2fx",
+                                    forst.rate / naiveForst.rate, forst.rate / naiveForstAsync.rate));
+        }
         if (latency != null) {
             System.out.printf(
                     "# p99 at 70%% of peak: %.1f ms (goal <= bundle timeout + 2 = %d ms); loads within the goal: %s%n",
@@ -215,12 +267,16 @@ final class JobCommand implements Callable<Integer> {
                             ? "none"
                             : belowGoalLoad.stream().map(Result::name).toList());
         }
-        for (Result r : new Result[] {rocks, naiveRocks, naiveTuned}) {
+        for (Result r : new Result[] {rocks, naiveRocks, naiveTuned, forst, naiveForst, naiveForstAsync}) {
             if (r != null && r.footprint != null && r.footprint.savepoint > 0) {
                 System.out.printf(
-                        "# %s, %s: live data %.0f bytes/key; SST files of the current version %.0f;"
+                        "# %s, %s: live data %s bytes/key; SST files of the current version %s;"
                                 + " native savepoint %.0f%n",
-                        r.name, r.backend.label, r.footprint.live, r.footprint.sstFiles, r.footprint.savepoint);
+                        r.name,
+                        r.backend.label,
+                        gauge(r.footprint.live),
+                        gauge(r.footprint.sstFiles),
+                        r.footprint.savepoint);
             }
         }
         if (scale != null) {
@@ -268,6 +324,11 @@ final class JobCommand implements Callable<Integer> {
         plot.write(out.resolve("latency.png"));
     }
 
+    /** {@code program} on {@code backend} over every key if {@code --runs} names {@code run}, else null. */
+    private Result ifAsked(String run, Program program, Backend backend, long total) throws Exception {
+        return runs.contains(run) ? run(program.label, backend, program, Workload.of(keys, total, 0)) : null;
+    }
+
     private void row(Result r, double ratio, String of, int stateFloats) {
         System.out.printf(
                 "| %s | %s | %,.0f | %s | %.1f | %.1f | %s | %d |%n",
@@ -281,6 +342,36 @@ final class JobCommand implements Callable<Integer> {
                 4 * stateFloats);
         csv.add(String.format(
                 "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey()));
+    }
+
+    /** A size gauge that read 0 (seen in short runs, the keys' states still in memtables) is "n/a", not a size. */
+    private static String gauge(double bytesPerKey) {
+        return bytesPerKey > 0 ? String.format("%.0f", bytesPerKey) : "n/a";
+    }
+
+    private void restoreTable(List<Restore> restores) throws IOException {
+        System.out.println();
+        System.out.println(
+                "| restart from a native savepoint | state backend | keys | savepoint bytes/key"
+                        + " | savepoint s | restored start: submit to first output s | empty start: submit to first output s |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        List<String> lines = new ArrayList<>();
+        lines.add(
+                "run,state_backend,keys,savepoint_bytes_per_key,savepoint_s,restored_first_output_s,empty_first_output_s");
+        for (Restore r : restores) {
+            List<String> cells = List.of(
+                    r.program().label,
+                    r.backend().label,
+                    String.valueOf(r.keys()),
+                    String.format("%.0f", r.savepointBytesPerKey()),
+                    String.format("%.1f", r.savepointSeconds()),
+                    String.format("%.1f", r.restoreSeconds()),
+                    String.format("%.1f", r.emptyStartSeconds()));
+            System.out.println("| " + String.join(" | ", cells) + " |");
+            lines.add(String.join(",", cells));
+        }
+        Files.createDirectories(out);
+        Files.write(out.resolve("restore.csv"), lines);
     }
 
     private double engineAlone(io.flinkrnn.model.spec.ModelSpec spec, long total) throws Exception {
@@ -335,26 +426,77 @@ final class JobCommand implements Callable<Integer> {
 
     /** Where the job keeps its state; the tuned RocksDB is what {@code flink-rnn run} configures. */
     enum Backend {
-        HASHMAP("hashmap"),
-        ROCKSDB_DEFAULT("rocksdb default"),
-        ROCKSDB_TUNED("rocksdb tuned");
+        HASHMAP("hashmap", "hashmap"),
+        ROCKSDB_DEFAULT("rocksdb default", "rocksdb"),
+        ROCKSDB_TUNED("rocksdb tuned", "rocksdb"),
+        /** ForSt with the tuned RocksDB's managed memory and options ({@link #forstTuning}). */
+        FORST_TUNED("forst tuned", "forst");
 
         final String label;
+        final String type;
 
-        Backend(String label) {
+        Backend(String label, String type) {
             this.label = label;
+            this.type = type;
         }
 
-        boolean rocksdb() {
+        /** RocksDB or ForSt: state on local disk, with native size metrics and native savepoints. */
+        boolean onDisk() {
             return this != HASHMAP;
         }
 
-        void configure(Configuration conf) {
-            conf.set(StateBackendOptions.STATE_BACKEND, rocksdb() ? "rocksdb" : "hashmap");
-            if (this == ROCKSDB_TUNED) {
+        void configure(Configuration conf, Path localDir) {
+            conf.set(StateBackendOptions.STATE_BACKEND, type);
+            if (this == ROCKSDB_TUNED || this == FORST_TUNED) {
                 conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse(TUNED_MANAGED_MEMORY));
+            }
+            if (this == ROCKSDB_TUNED) {
                 RocksDbDefaults.applyTo(conf);
             }
+            if (type.equals("rocksdb")) {
+                conf.set(RocksDBOptions.LOCAL_DIRECTORIES, localDir.toString());
+                conf.set(RocksDBNativeMetricOptions.ESTIMATE_LIVE_DATA_SIZE, true);
+                conf.set(RocksDBNativeMetricOptions.MONITOR_LIVE_SST_FILES_SIZE, true);
+            }
+            if (this == FORST_TUNED) {
+                forstTuning().forEach(conf::setString);
+                conf.set(ForStOptions.LOCAL_DIRECTORIES, localDir.toString());
+                conf.set(ForStNativeMetricOptions.ESTIMATE_LIVE_DATA_SIZE, true);
+                conf.set(ForStNativeMetricOptions.MONITOR_LIVE_SST_FILES_SIZE, true);
+            }
+            if (onDisk()) {
+                conf.setString("metrics.reporter.sizes.factory.class", RocksDbSizes.Factory.class.getName());
+            }
+        }
+    }
+
+    /**
+     * {@link RocksDbDefaults} under ForSt's prefix: ForSt is a fork of RocksDB and takes the same
+     * options as {@code state.backend.forst.*}, so both backends run with the same tuning.
+     */
+    static Map<String, String> forstTuning() {
+        Map<String, String> forst = new TreeMap<>();
+        RocksDbDefaults.applyTo(new Configuration())
+                .toMap()
+                .forEach((key, value) ->
+                        forst.put(key.replace("state.backend.rocksdb.", "state.backend.forst."), value));
+        return forst;
+    }
+
+    /** What the measured job runs on its keyed stream. */
+    enum Program {
+        OPERATOR("flink-rnn operator"),
+        NAIVE("naive ValueState<float[]>"),
+        NAIVE_ASYNC("naive ValueState<float[]> async (State V2)");
+
+        final String label;
+
+        Program(String label) {
+            this.label = label;
+        }
+
+        String stateName() {
+            return this == OPERATOR ? RnnInferenceOperator.STATE_NAME : NaiveState.NAME;
         }
     }
 
@@ -368,6 +510,15 @@ final class JobCommand implements Callable<Integer> {
             return footprint == null ? 0 : footprint.live;
         }
     }
+
+    record Restore(
+            Program program,
+            Backend backend,
+            int keys,
+            double savepointBytesPerKey,
+            double savepointSeconds,
+            double emptyStartSeconds,
+            double restoreSeconds) {}
 
     /**
      * RocksDB bytes per key: live data (RocksDB's estimate once superseded versions are compacted
@@ -386,56 +537,14 @@ final class JobCommand implements Callable<Integer> {
         }
     }
 
-    private Result run(String name, Backend backend, boolean naive, Workload w) throws Exception {
+    private Result run(String name, Backend backend, Program program, Workload w) throws Exception {
         int keys = w.keys;
         long total = w.total;
         long warm = w.warm;
         double pacedRate = w.pacedRate;
-        COUNT.set(0);
-        RECORD_FROM.set(Long.MAX_VALUE);
-        for (int i = 0; i < LATENCY.length(); i++) {
-            LATENCY.set(i, 0);
-        }
-        Configuration conf = new Configuration();
-        backend.configure(conf);
-        if (backend.rocksdb()) {
-            conf.set(RocksDBNativeMetricOptions.ESTIMATE_LIVE_DATA_SIZE, true);
-            conf.set(RocksDBNativeMetricOptions.MONITOR_LIVE_SST_FILES_SIZE, true);
-            conf.setString("metrics.reporter.sizes.factory.class", RocksDbSizes.Factory.class.getName());
-        }
-        Path rocksDir = Files.createTempDirectory("bench-rocksdb");
-        Path checkpointDir = Files.createTempDirectory("bench-checkpoints");
-        conf.setString("state.backend.rocksdb.localdir", rocksDir.toString());
-        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        conf.set(
-                org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                checkpointDir.toUri().toString());
-        // What flink-rnn run sets: the operator neither keeps nor changes a record it has emitted.
-        conf.set(PipelineOptions.OBJECT_REUSE, true);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(PARALLELISM);
-        // Flink's default 100 ms network buffer timeout would dominate every latency figure.
-        env.setBufferTimeout(1);
-        long perSubtask = (total + PARALLELISM - 1) / PARALLELISM + 1;
-        DataStream<RnnEvent> source = env.fromSequence(0, Long.MAX_VALUE)
-                .flatMap(new Generate(keys, perSubtask, pacedRate / PARALLELISM, 12))
-                .name("events");
-        KeyedStream<RnnEvent, String> keyed = source.keyBy(RnnEvent::key);
-        DataStream<Prediction> predictions;
-        if (naive) {
-            int floats = InferenceModel.compile(KerasModels.load(model), Mode.stateful())
-                    .stateLayout()
-                    .size();
-            predictions = keyed.process(new NaiveState(floats)).name("naive");
-        } else {
-            predictions = RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
-                    .mode("stateful")
-                    .bundle(bundle, Duration.ofMillis(bundleDelayMs))
-                    .apply(keyed)
-                    .predictions();
-        }
-        predictions.map(new Record()).sinkTo(new DiscardingSink<>());
-        JobClient job = env.executeAsync(name + " " + backend.label);
+        resetCounters();
+        Path scratch = Files.createTempDirectory("bench-job");
+        JobClient job = submit(name, backend, program, w, scratch, null);
         try {
             long deadline = System.nanoTime() + Math.max(600, total / 10_000) * 1_000_000_000L;
             while (COUNT.get() < warm) {
@@ -466,7 +575,7 @@ final class JobCommand implements Callable<Integer> {
             long c1 = COUNT.get();
             double rate = (c1 - c0) / ((System.nanoTime() - t0) / 1e9);
             Footprint footprint = null;
-            if (backend.rocksdb()) {
+            if (backend.onDisk()) {
                 // The savepoint flushes every memtable, so the SST gauges then hold every key.
                 double savepoint = 0;
                 if (w.flush) {
@@ -476,7 +585,7 @@ final class JobCommand implements Callable<Integer> {
                     savepoint = (double) size(dir) / keys;
                     deleteRecursively(dir);
                 }
-                String state = naive ? NaiveState.NAME : RnnInferenceOperator.STATE_NAME;
+                String state = program.stateName();
                 footprint = new Footprint(
                         (double) RocksDbSizes.sum(RocksDbSizes.LIVE_DATA, state) / keys,
                         (double) RocksDbSizes.sum(RocksDbSizes.LIVE_SST_FILES, state) / keys,
@@ -491,8 +600,130 @@ final class JobCommand implements Callable<Integer> {
         } finally {
             job.cancel().get();
             awaitTerminal(job);
-            deleteRecursively(rocksDir);
-            deleteRecursively(checkpointDir);
+            deleteRecursively(scratch);
+        }
+    }
+
+    private static void resetCounters() {
+        COUNT.set(0);
+        FIRST_OUTPUT.set(0);
+        RECORD_FROM.set(Long.MAX_VALUE);
+        for (int i = 0; i < LATENCY.length(); i++) {
+            LATENCY.set(i, 0);
+        }
+    }
+
+    /**
+     * Starts {@code program} on {@code backend} over {@code w}'s events, its local state and
+     * checkpoints under {@code scratch}; from the savepoint {@code restoreFrom} unless it is null.
+     */
+    private JobClient submit(
+            String name, Backend backend, Program program, Workload w, Path scratch, String restoreFrom)
+            throws Exception {
+        Configuration conf = new Configuration();
+        backend.configure(conf, scratch.resolve("local"));
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                scratch.resolve("checkpoints").toUri().toString());
+        if (restoreFrom != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
+        }
+        // What flink-rnn run sets: the operator neither keeps nor changes a record it has emitted.
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        // Flink's default 100 ms network buffer timeout would dominate every latency figure.
+        env.setBufferTimeout(1);
+        long perSubtask = (w.total + PARALLELISM - 1) / PARALLELISM + 1;
+        DataStream<RnnEvent> source = env.fromSequence(0, Long.MAX_VALUE)
+                .flatMap(new Generate(w.keys, perSubtask, w.pacedRate / PARALLELISM, 12))
+                .name("events");
+        KeyedStream<RnnEvent, String> keyed = source.keyBy(RnnEvent::key);
+        DataStream<Prediction> predictions =
+                switch (program) {
+                    case OPERATOR -> RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
+                            .mode("stateful")
+                            .bundle(bundle, Duration.ofMillis(bundleDelayMs))
+                            .apply(keyed)
+                            .predictions();
+                    case NAIVE -> keyed.process(new NaiveState(stateFloats)).name("naive");
+                    case NAIVE_ASYNC -> keyed.enableAsyncState()
+                            .process(new NaiveState.Async(stateFloats))
+                            .name("naive");
+                };
+        predictions.map(new Record()).sinkTo(new DiscardingSink<>());
+        return env.executeAsync(name + " " + backend.label);
+    }
+
+    /**
+     * What a restart costs: a job gives each of {@code n} keys a state, takes a native savepoint (what
+     * an incremental checkpoint holds too) and is cancelled; a second job starts from that savepoint.
+     * Timed from submitting each job to its first output, so the restored start includes loading the
+     * state and, for the operator, its scan of the restored keys ({@code keysWithState}).
+     */
+    private Restore restore(Program program, Backend backend, int n) throws Exception {
+        Path scratch = Files.createTempDirectory("bench-restore");
+        try {
+            resetCounters();
+            long deadline = System.nanoTime() + Math.max(600, n / 2_000) * 1_000_000_000L;
+            long submitted = System.nanoTime();
+            JobClient writer = submit(
+                    program.label + " writing " + n + " keys",
+                    backend,
+                    program,
+                    new Workload(n, n, n, 0, false),
+                    scratch.resolve("writer"),
+                    null);
+            String savepoint;
+            double emptyStart;
+            double savepointSeconds;
+            try {
+                while (COUNT.get() < n) {
+                    check(writer, deadline);
+                    Thread.sleep(5);
+                }
+                emptyStart = (FIRST_OUTPUT.get() - submitted) / 1e9;
+                long triggered = System.nanoTime();
+                savepoint = writer.triggerSavepoint(
+                                scratch.resolve("savepoint").toUri().toString(), SavepointFormatType.NATIVE)
+                        .get(Math.max(300, n / 10_000), java.util.concurrent.TimeUnit.SECONDS);
+                savepointSeconds = (System.nanoTime() - triggered) / 1e9;
+            } finally {
+                writer.cancel().get();
+                awaitTerminal(writer);
+                // At 10M keys the writer's state and the savepoint fill tens of GB: keep only the savepoint.
+                deleteRecursively(scratch.resolve("writer"));
+            }
+            resetCounters();
+            long restarted = System.nanoTime();
+            JobClient reader = submit(
+                    program.label + " restoring " + n + " keys",
+                    backend,
+                    program,
+                    Workload.of(n, n, 0),
+                    scratch.resolve("reader"),
+                    savepoint);
+            try {
+                while (FIRST_OUTPUT.get() == 0) {
+                    check(reader, deadline);
+                    Thread.sleep(1);
+                }
+                double restored = (FIRST_OUTPUT.get() - restarted) / 1e9;
+                return new Restore(
+                        program,
+                        backend,
+                        n,
+                        (double) size(scratch.resolve("savepoint")) / n,
+                        savepointSeconds,
+                        emptyStart,
+                        restored);
+            } finally {
+                reader.cancel().get();
+                awaitTerminal(reader);
+            }
+        } finally {
+            deleteRecursively(scratch);
         }
     }
 
@@ -650,44 +881,14 @@ final class JobCommand implements Callable<Integer> {
         @Override
         public Prediction map(Prediction p) {
             long n = COUNT.incrementAndGet();
+            if (n == 1) {
+                FIRST_OUTPUT.set(System.nanoTime());
+            }
             if (n >= RECORD_FROM.get()) {
                 long micros = (System.nanoTime() - p.timestamp()) / 1000;
                 LATENCY.incrementAndGet((int) Math.min(micros / 50, LATENCY.length() - 1));
             }
             return p;
-        }
-    }
-
-    /** The RocksDB goal's baseline, a naive keyed job: read a float[] state of the same size, touch it, write it back. */
-    static final class NaiveState extends KeyedProcessFunction<String, RnnEvent, Prediction> {
-        static final String NAME = "naive-state";
-        private final int floats;
-        private transient ValueState<float[]> state;
-
-        NaiveState(int floats) {
-            this.floats = floats;
-        }
-
-        @Override
-        public void open(OpenContext context) {
-            state = getRuntimeContext()
-                    .getState(new ValueStateDescriptor<>(NAME, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
-        }
-
-        @Override
-        public void processElement(RnnEvent e, Context ctx, Collector<Prediction> out) throws Exception {
-            float[] v = state.value();
-            if (v == null) {
-                // Real states are dense floats, not zeros: fill it so RocksDB cannot compress it away.
-                v = new float[floats];
-                Random random = new Random(e.key().hashCode());
-                for (int i = 0; i < floats; i++) {
-                    v[i] = (float) random.nextGaussian();
-                }
-            }
-            v[0] += e.features()[0];
-            state.update(v);
-            out.collect(new Prediction(e.key(), e.timestamp(), new float[] {v[0]}, "naive", null));
         }
     }
 }
