@@ -1,6 +1,7 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.state.KeyState;
 import io.flinkrnn.operators.state.KeyStateSerializer;
@@ -18,7 +19,8 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 
 /**
  * Writes the flink-rnn operator's state into a new savepoint the way the operator itself would:
- * each key's {@link KeyState} under the operator's state name and serializer, and the {@link
+ * each key's {@link KeyState} under the operator's state name and serializer (of the values'
+ * precision the restoring job stores, so a savepoint of bfloat16 state stays one), and the {@link
  * OperatorFacts} (epoch, model version and layout) in the union state every subtask of the operator
  * reads on restore. Subclasses decide what a key's state is.
  */
@@ -28,18 +30,21 @@ abstract class FactsWritingFunction<IN> extends KeyedStateBootstrapFunction<Stri
     private static final long serialVersionUID = 1L;
 
     private final OperatorFacts facts;
+    private final StatePrecision precision;
     private transient ListState<OperatorFacts> factsState;
     /** The keyed state the operator restores, {@code RnnInferenceOperator.STATE_NAME}. */
     protected transient ValueState<KeyState> keyState;
 
-    FactsWritingFunction(OperatorFacts facts) {
+    FactsWritingFunction(OperatorFacts facts, StatePrecision precision) {
         this.facts = facts;
+        this.precision = precision;
     }
 
     @Override
     public void open(OpenContext context) throws Exception {
         keyState = getRuntimeContext()
-                .getState(new ValueStateDescriptor<>(RnnInferenceOperator.STATE_NAME, KeyStateSerializer.INSTANCE));
+                .getState(
+                        new ValueStateDescriptor<>(RnnInferenceOperator.STATE_NAME, KeyStateSerializer.of(precision)));
     }
 
     @Override

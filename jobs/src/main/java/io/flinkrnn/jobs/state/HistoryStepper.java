@@ -5,14 +5,15 @@ import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.internal.model.ModelLoader;
+import io.flinkrnn.operators.state.HalfFloats;
 import io.flinkrnn.operators.state.KeyState;
 import org.apache.flink.api.common.functions.OpenContext;
 
 /**
  * Serves each key's history through the engine as the operator serves a fresh key's events: from
  * the model's zero state, one engine step per event in the key's order, the last event's timestamp
- * kept, and a fresh state after a session gap if the settings have one; outputs are dropped. The
- * state after the last event is what the live job would hold (docs/SEMANTICS.md section 10: a key's
+ * kept, the state rounded to the settings' state precision after each step, and a fresh state after
+ * a session gap if the settings have one; outputs are dropped. The state after the last event is what the live job would hold (docs/SEMANTICS.md section 10: a key's
  * bits do not depend on which keys share its engine step).
  */
 final class HistoryStepper extends FactsWritingFunction<RnnEvent> {
@@ -27,7 +28,7 @@ final class HistoryStepper extends FactsWritingFunction<RnnEvent> {
     private transient boolean[] emitted;
 
     HistoryStepper(RnnSettings settings, OperatorFacts facts) {
-        super(facts);
+        super(facts, settings.statePrecision());
         this.settings = settings;
     }
 
@@ -50,6 +51,7 @@ final class HistoryStepper extends FactsWritingFunction<RnnEvent> {
         input[0] = event.features();
         state[0] = key.values;
         model.step(1, input, state, output, emitted);
+        HalfFloats.round(key.values, settings.statePrecision());
         key.lastTimestamp = event.timestamp();
         keyState.update(key);
     }

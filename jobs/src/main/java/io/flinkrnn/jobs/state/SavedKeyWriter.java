@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -18,8 +19,9 @@ final class SavedKeyWriter extends FactsWritingFunction<SavedKey> {
     private final boolean eventTimeBuffer;
     private transient MapState<Long, List<RnnEvent>> buffer;
 
-    SavedKeyWriter(OperatorFacts facts, boolean eventTimeBuffer) {
-        super(facts);
+    /** @param precision the edited savepoint's, which the copy keeps */
+    SavedKeyWriter(OperatorFacts facts, boolean eventTimeBuffer, StatePrecision precision) {
+        super(facts, precision);
         this.eventTimeBuffer = eventTimeBuffer;
     }
 

@@ -6,6 +6,7 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +34,18 @@ public final class FixtureJob {
     /** Outputs as Keras's rows: key, t, outputs. */
     public static List<CsvRow> run(Path model, String savepoint, List<RnnEvent> events, int parallelism, String backend)
             throws Exception {
+        return run(model, savepoint, events, parallelism, backend, StatePrecision.FLOAT32);
+    }
+
+    /** {@link #run(Path, String, List, int, String)} storing the keys' states in {@code precision}. */
+    public static List<CsvRow> run(
+            Path model,
+            String savepoint,
+            List<RnnEvent> events,
+            int parallelism,
+            String backend,
+            StatePrecision precision)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
         if (savepoint != null) {
@@ -52,6 +65,7 @@ public final class FixtureJob {
                 .setParallelism(1);
         var predictions = RnnInference.forModel(ModelSource.of(model))
                 .bundle(32, Duration.ofMillis(5))
+                .statePrecision(precision)
                 .apply(stream.keyBy(RnnEvent::key))
                 .predictions()
                 .uid(RnnStates.DEFAULT_UID);
