@@ -7,6 +7,8 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.EnumOptions;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.io.IOException;
@@ -77,6 +79,13 @@ final class JobCommand implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--state-precision",
+            defaultValue = "float32",
+            description =
+                    "the operator's flink-rnn.state.precision: float32, bfloat16 or float16 (default ${DEFAULT-VALUE})")
+    String statePrecision;
+
+    @Option(
             names = "--scale-keys",
             defaultValue = "10000000",
             description = "keys of the 'scale' run (tuned RocksDB); default ${DEFAULT-VALUE}")
@@ -109,9 +118,16 @@ final class JobCommand implements Callable<Integer> {
         InferenceModel probe = InferenceModel.compile(KerasModels.load(model), Mode.stateful());
         int stateFloats = probe.stateLayout().size();
         System.out.printf(
-                "# model %s, stateful; %d floats of state per key; %,d keys; %,d events per run;"
+                "# model %s, stateful; %d floats of state per key, stored in %s; %,d keys; %,d events per run;"
                         + " bundle %d events / %d ms; parallelism %d%n",
-                model.getFileName(), stateFloats, keys, total, bundle, bundleDelayMs, PARALLELISM);
+                model.getFileName(),
+                stateFloats,
+                EnumOptions.name(precision()),
+                keys,
+                total,
+                bundle,
+                bundleDelayMs,
+                PARALLELISM);
         System.out.printf(
                 "# rocksdb default: Flink's defaults; rocksdb tuned: %s managed memory for the 2 slots and %s"
                         + " (what flink-rnn run sets)%n",
@@ -333,6 +349,10 @@ final class JobCommand implements Callable<Integer> {
         return rate.sum();
     }
 
+    private RnnOptions.StatePrecision precision() {
+        return EnumOptions.parse(RnnOptions.StatePrecision.class, statePrecision, "--state-precision");
+    }
+
     /** Where the job keeps its state; the tuned RocksDB is what {@code flink-rnn run} configures. */
     enum Backend {
         HASHMAP("hashmap"),
@@ -431,6 +451,7 @@ final class JobCommand implements Callable<Integer> {
             predictions = RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
                     .mode("stateful")
                     .bundle(bundle, Duration.ofMillis(bundleDelayMs))
+                    .statePrecision(precision())
                     .apply(keyed)
                     .predictions();
         }
