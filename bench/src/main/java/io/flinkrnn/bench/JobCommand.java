@@ -10,6 +10,7 @@ import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.RnnOptions;
 import io.flinkrnn.operators.internal.EnumOptions;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.state.FloatBytes;
 import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -253,7 +254,7 @@ final class JobCommand implements Callable<Integer> {
         if (rocks != null && rocks.footprint != null) {
             System.out.printf(
                     "# RocksDB state per key (live data): %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
-                    rocks.bytesPerKey(), 4 * stateFloats, rocks.bytesPerKey() / (4.0 * stateFloats));
+                    rocks.bytesPerKey(), rawBytes(stateFloats), rocks.bytesPerKey() / rawBytes(stateFloats));
         }
         Files.createDirectories(out);
         // The latency runs have a JVM of their own (run-benchmarks.sh), so they keep a file of their own.
@@ -294,7 +295,7 @@ final class JobCommand implements Callable<Integer> {
                 r.p50,
                 r.p99,
                 r.bytesPerKey() > 0 ? String.format("%.0f", r.bytesPerKey()) : "",
-                4 * stateFloats);
+                rawBytes(stateFloats));
         csv.add(String.format(
                 "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey()));
     }
@@ -347,6 +348,11 @@ final class JobCommand implements Callable<Integer> {
             throw new IllegalStateException(errors.get(0));
         }
         return rate.sum();
+    }
+
+    /** The state values' own bytes per key, in the precision they are stored in. */
+    private int rawBytes(int stateFloats) {
+        return FloatBytes.width(precision()) * stateFloats;
     }
 
     private RnnOptions.StatePrecision precision() {

@@ -109,8 +109,8 @@ final class PrecisionCommand implements Callable<Integer> {
         }
         List<float[]> float32 = serve(m, StatePrecision.FLOAT32, events);
         System.out.printf(
-                "## vs Keras: %s, key %s, first %,d steps (%d floats of state)%n%n",
-                fixture.getFileName(), fixtureKey, STEPS, m.stateLayout().size());
+                "## vs Keras: %s, key %s, first %,d steps (%d floats of state; Keras's mean |y| %.3f)%n%n",
+                fixture.getFileName(), fixtureKey, STEPS, m.stateLayout().size(), meanAbs(keras.subList(0, STEPS)));
         header("vs Keras", "vs float32");
         for (StatePrecision p : StatePrecision.values()) {
             List<float[]> outputs = serve(m, p, events);
@@ -127,10 +127,6 @@ final class PrecisionCommand implements Callable<Integer> {
     /** Random streams of the bench model: each 16-bit precision against float32. */
     private void modelTable(int streams) throws IOException {
         InferenceModel m = InferenceModel.compile(KerasModels.load(model), Mode.stateful());
-        System.out.printf(
-                "## vs float32: %s, %d random streams of %,d steps (%d floats of state, seed 11)%n%n",
-                model.getFileName(), streams, STEPS, m.stateLayout().size());
-        header("vs float32", null);
         Random random = new Random(11);
         List<List<float[]>> inputs = new ArrayList<>();
         for (int k = 0; k < streams; k++) {
@@ -148,6 +144,18 @@ final class PrecisionCommand implements Callable<Integer> {
         for (List<float[]> events : inputs) {
             float32.add(serve(m, StatePrecision.FLOAT32, events));
         }
+        System.out.printf(
+                "## vs float32: %s, %d random streams of %,d steps (%d floats of state, N(0,1) inputs seeded 11;"
+                        + " float32's mean |y| %.3f)%n%n",
+                model.getFileName(),
+                streams,
+                STEPS,
+                m.stateLayout().size(),
+                float32.stream()
+                        .mapToDouble(PrecisionCommand::meanAbs)
+                        .average()
+                        .orElseThrow());
+        header("vs float32", null);
         for (StatePrecision p : new StatePrecision[] {StatePrecision.BFLOAT16, StatePrecision.FLOAT16}) {
             Errors vsFloat32 = new Errors();
             for (int k = 0; k < streams; k++) {
@@ -208,6 +216,14 @@ final class PrecisionCommand implements Callable<Integer> {
             }
         }
         return rows;
+    }
+
+    private static double meanAbs(List<float[]> outputs) {
+        return outputs.stream()
+                .flatMapToDouble(
+                        y -> java.util.stream.IntStream.range(0, y.length).mapToDouble(i -> Math.abs(y[i])))
+                .average()
+                .orElseThrow();
     }
 
     private static void header(String first, String second) {
