@@ -2,6 +2,7 @@ package io.flinkrnn.operators;
 
 import static io.flinkrnn.operators.KerasOutputs.events;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
@@ -19,6 +20,7 @@ import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -151,6 +153,15 @@ class StatePrecisionTest {
             continued.add(second.predictions());
         }
         assertSameBits(continued.get(0), continued.get(1));
+    }
+
+    @Test
+    void anUnknownPrecisionIsOneLineNamingTheOption() {
+        Configuration c = new Configuration();
+        c.setString(RnnOptions.STATE_PRECISION.key(), "bf16");
+        assertThatThrownBy(
+                        () -> RnnSettings.from(ModelSource.of(LONG.file("keras").orElseThrow()), c))
+                .hasMessage("flink-rnn.state.precision is float32, bfloat16 or float16; got 'bf16'");
     }
 
     /** Key by key and event by event: bundles of other sizes interleave keys' outputs otherwise. */
