@@ -191,9 +191,12 @@ public final class RnnOptions {
     public enum StatePrecision {
         /** 4 bytes per value: outputs equal Keras's to 1e-5 (docs/SEMANTICS.md section 6). */
         FLOAT32,
-        /** 2 bytes: float32's range with 8 significant bits; rounding errors of about 2^-9 relative. */
+        /** 2 bytes: float32's range with 8 significant bits, each rounding off by at most 2^-8 relative. */
         BFLOAT16,
-        /** 2 bytes (IEEE binary16): 11 significant bits, but nothing beyond 65504 and subnormal below 2^-14. */
+        /**
+         * 2 bytes (IEEE binary16): 11 significant bits (at most 2^-11 relative off), but infinite beyond
+         * 65504 and subnormal below 2^-14.
+         */
         FLOAT16
     }
 

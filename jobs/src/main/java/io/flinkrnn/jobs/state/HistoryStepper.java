@@ -13,8 +13,9 @@ import org.apache.flink.api.common.functions.OpenContext;
  * Serves each key's history through the engine as the operator serves a fresh key's events: from
  * the model's zero state, one engine step per event in the key's order, the last event's timestamp
  * kept, the state rounded to the settings' state precision after each step, and a fresh state after
- * a session gap if the settings have one; outputs are dropped. The state after the last event is what the live job would hold (docs/SEMANTICS.md section 10: a key's
- * bits do not depend on which keys share its engine step).
+ * a session gap if the settings have one; outputs are dropped. The state after the last event is
+ * what the live job would hold (docs/SEMANTICS.md section 10: a key's bits do not depend on which
+ * keys share its engine step).
  */
 final class HistoryStepper extends FactsWritingFunction<RnnEvent> {
 

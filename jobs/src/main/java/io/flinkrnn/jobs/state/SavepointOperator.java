@@ -28,8 +28,8 @@ import org.apache.flink.state.api.runtime.SavepointLoader;
  * What a savepoint's metadata says about the flink-rnn operator of one uid, before any state is
  * read: whether it is there, how its keyed state was written (RocksDB's native format needs RocksDB
  * to read it, a canonical savepoint any backend), which {@code KeyStateSerializer} layout and value
- * precision the keys are in, whether keys carry idle TTL, whether events wait in the event-time buffer, and the keyed
- * state's size on disk.
+ * precision the keys are in, whether keys carry idle TTL, whether events wait in the event-time
+ * buffer, and the keyed state's size on disk.
  *
  * @param keyLayout the key state layout the savepoint records, or 0 when no key has state
  * @param keyPrecision what the keys' state values are stored in (float32 when no key has state)
