@@ -23,9 +23,11 @@ import picocli.CommandLine.Option;
  * {@code state bootstrap} at scale: writes a history of N keys × E events (keys interleaved, one
  * round of every key after another, as a live stream would have them) streamed to a CSV, then
  * bootstraps a savepoint from it with {@link RnnStates#bootstrap}, what {@code flink-rnn state
- * bootstrap} runs. Prints progress lines while it works, then the elapsed times, the peak heap and
- * resident memory (bounded: neither the history nor the states are held on the heap with RocksDB)
- * and the savepoint's bytes per key.
+ * bootstrap} runs: the history split by key into bucket files (in the work directory, beside the
+ * CSV), then each key's events served together and its state written once. Prints progress lines
+ * while it works (rows split, keys served), then the elapsed times, the peak heap and resident
+ * memory (bounded: one bucket per subtask on the heap, never the whole history, and the states in
+ * RocksDB) and the savepoint's bytes per key.
  */
 @Command(
         name = "bootstrap",
@@ -85,7 +87,7 @@ final class BootstrapCommand implements Callable<Integer> {
             memory.phase("writing the history");
             writeHistory(history, n, eventsPerKey, probe.inputSize(), memory);
             double written = (System.nanoTime() - started) / 1e9;
-            memory.phase("bootstrapping (reads the history twice: a scan, then the job)");
+            memory.phase("bootstrapping (splits the history by key into buckets, then serves them)");
             long booted = System.nanoTime();
             RnnStates.Bootstrap result = RnnStates.bootstrap(
                     RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
@@ -94,7 +96,9 @@ final class BootstrapCommand implements Callable<Integer> {
                     savepoint.toUri().toString(),
                     128,
                     RnnStates.DEFAULT_UID,
-                    RnnStates.bootstrapBackend(stateBackend));
+                    RnnStates.bootstrapBackend(stateBackend),
+                    dir,
+                    memory::progress);
             double bootstrap = (System.nanoTime() - booted) / 1e9;
             memory.phase("done");
             long savepointBytes = size(savepoint);

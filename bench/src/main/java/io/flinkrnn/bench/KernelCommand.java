@@ -3,12 +3,16 @@ package io.flinkrnn.bench;
 import io.flinkrnn.engine.ops.JavaKernel;
 import io.flinkrnn.engine.ops.Kernel;
 import io.flinkrnn.kernel.nd4j.Nd4jKernel;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -41,19 +45,32 @@ final class KernelCommand implements Callable<Integer> {
             description = "what to call the baseline in the output (default: its classpath)")
     String baselineLabel;
 
+    @Option(
+            names = "--baseline-jvms",
+            defaultValue = "3",
+            description = "fresh JVMs the baseline comparison runs in, one after the other; each shape's"
+                    + " ratio is the median over them (default: ${DEFAULT-VALUE})")
+    int baselineJvms;
+
+    /** Set in the JVMs {@link #againstBaseline} starts: time the pairs, print them, stop. */
+    @Option(names = "--baseline-pairs-only", hidden = true)
+    boolean pairsOnly;
+
     private static final int[] UNITS = {32, 64, 128, 256};
     private static final int[] BATCHES = {1, 16, 128, 1024};
 
     @Override
     public Integer call() throws Exception {
         Locale.setDefault(Locale.ROOT);
+        if (pairsOnly) {
+            timePairs(new IsolatedBuild(baselineClasspath));
+            return 0;
+        }
         Machine.header("kernel" + (quick ? " --quick" : ""));
         double warm = quick ? 0.2 : 0.5;
         double time = quick ? 0.4 : 1.5;
-        // First, while the JVM has compiled nothing else: after the table below, the fresh copy of
-        // this build measured up to 25% slower than in a JVM of its own, the baseline did not.
         if (baselineClasspath != null) {
-            againstBaseline(new IsolatedBuild(baselineClasspath));
+            againstBaseline();
             System.out.println();
             System.out.println("### Every kernel against the FMA peak");
             System.out.println();
@@ -129,34 +146,107 @@ final class KernelCommand implements Callable<Integer> {
     }
 
     /**
-     * This build's vectorized kernel beside the baseline's, each in a class loader of its own ({@link
-     * IsolatedBuild}), in turns of equal CPU time after each has warmed up; the medians and their
-     * ratio per shape.
+     * This build's vectorized kernel beside the baseline's ({@link #timePairs}) in {@link
+     * #baselineJvms} fresh JVMs, one after the other; per shape, the median over the JVMs of each
+     * one's ratio. One JVM is not enough: at batch 1 the same build measured 0.63 and 1.59 of the
+     * baseline in two JVMs, as C2 happened to compile the step loop one way or the other.
      */
-    private void againstBaseline(IsolatedBuild baseline) throws Exception {
-        IsolatedBuild thisBuild = IsolatedBuild.thisBuild();
-        // The warm-up is not shortened by --quick: C2 compiles the activation loops only after a
-        // second or two of steps, and a turn timed before that compares C1 code.
-        int rounds = quick ? 4 : 8;
-        double round = quick ? 0.2 : 0.4;
-        double warm = 2.5;
+    private void againstBaseline() throws Exception {
         System.out.println("### This build against the baseline ("
-                + (baselineLabel != null ? baselineLabel : baselineClasspath) + "), same JVM, turn by turn");
+                + (baselineLabel != null ? baselineLabel : baselineClasspath) + "), turn by turn in "
+                + baselineJvms + " fresh JVMs");
         System.out.println();
         System.out.printf(
-                "# vectorized kernel, 1 thread, both builds loaded fresh in class loaders of their own; each shape: %.1f s warm-up each, then %d turns of %.2f s of CPU time each; medians%n",
-                warm, rounds, round);
+                "# vectorized kernel, 1 thread, both builds loaded fresh in class loaders of their own in each JVM; each shape: %.1f s warm-up each, then %d turns of %.2f s of CPU time each, in alternating order; per JVM the medians' ratio; below, the medians over the JVMs%n",
+                PAIR_WARM, pairRounds(), pairRound());
+        Map<String, List<double[]>> byShape = new LinkedHashMap<>();
+        for (int jvm = 0; jvm < baselineJvms; jvm++) {
+            for (String line : pairsInFreshJvm()) {
+                String[] f = line.split(" ");
+                byShape.computeIfAbsent(f[1] + " " + f[2], k -> new ArrayList<>())
+                        .add(new double[] {Double.parseDouble(f[3]), Double.parseDouble(f[4])});
+            }
+        }
         System.out.println();
-        System.out.println("| units | batch | this build GFLOP/s | baseline GFLOP/s | this / baseline |");
-        System.out.println("| ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| units | batch | this build GFLOP/s | baseline GFLOP/s | this / baseline | per JVM |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | --- |");
         double worst = Double.MAX_VALUE;
         String worstShape = "";
+        for (Map.Entry<String, List<double[]>> shape : byShape.entrySet()) {
+            List<double[]> pairs = shape.getValue();
+            double[] ratios = pairs.stream().mapToDouble(p -> p[0] / p[1]).toArray();
+            double ratio = median(ratios);
+            String[] ub = shape.getKey().split(" ");
+            if (ratio < worst) {
+                worst = ratio;
+                worstShape = "units " + ub[0] + ", batch " + ub[1];
+            }
+            System.out.printf(
+                    "| %s | %s | %.1f | %.1f | %.2f | %s |%n",
+                    ub[0],
+                    ub[1],
+                    median(pairs.stream().mapToDouble(p -> p[0]).toArray()),
+                    median(pairs.stream().mapToDouble(p -> p[1]).toArray()),
+                    ratio,
+                    java.util.Arrays.stream(ratios)
+                            .mapToObj(r -> String.format("%.2f", r))
+                            .collect(java.util.stream.Collectors.joining(" ")));
+        }
+        System.out.printf("%n# lowest ratio: %.2f (%s)%n", worst, worstShape);
+    }
+
+    private static final double PAIR_WARM = 2.0;
+
+    private int pairRounds() {
+        return quick ? 4 : 6;
+    }
+
+    private double pairRound() {
+        return quick ? 0.2 : 0.4;
+    }
+
+    /** Runs {@link #timePairs} in a new JVM with this one's flags and returns its result lines. */
+    private List<String> pairsInFreshJvm() throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchCli.class.getName()));
+        command.addAll(List.of("kernel", "--baseline", baselineClasspath, "--baseline-pairs-only"));
+        if (quick) {
+            command.add("--quick");
+        }
+        Process child = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        List<String> lines;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            lines = out.lines().filter(l -> l.startsWith("pair ")).toList();
+        }
+        if (!child.waitFor(10, TimeUnit.MINUTES) || child.exitValue() != 0 || lines.isEmpty()) {
+            child.destroyForcibly();
+            throw new IllegalStateException("the baseline comparison's JVM failed: " + String.join(" ", command));
+        }
+        return lines;
+    }
+
+    /**
+     * Both builds' vectorized kernels, each in a class loader of its own ({@link IsolatedBuild}), in
+     * turns of equal CPU time after each has warmed up, per shape; prints {@code pair units batch
+     * ours baseline} with each one's median GFLOP/s. Before anything else has run in the JVM: after
+     * the peak table, a fresh copy of this build measured up to 25% slower than in a JVM of its own.
+     */
+    private void timePairs(IsolatedBuild baseline) throws Exception {
+        IsolatedBuild thisBuild = IsolatedBuild.thisBuild();
+        int rounds = pairRounds();
+        double round = pairRound();
         for (int u : UNITS) {
             for (int b : BATCHES) {
                 IsolatedBuild.Timer ours = thisBuild.timer(u, b);
                 IsolatedBuild.Timer theirs = baseline.timer(u, b);
-                ours.gflops(warm);
-                theirs.gflops(warm);
+                // The warm-up is not shortened by --quick: C2 compiles the activation loops only
+                // after a second or two of steps, and a turn timed before that compares C1 code.
+                ours.gflops(PAIR_WARM);
+                theirs.gflops(PAIR_WARM);
                 double[] mine = new double[rounds];
                 double[] base = new double[rounds];
                 // Turn order alternates: in one JVM, whichever runs first in a pair measured up to
@@ -170,21 +260,17 @@ final class KernelCommand implements Callable<Integer> {
                         mine[r] = ours.gflops(round);
                     }
                 }
-                double ratio = median(mine) / median(base);
-                if (ratio < worst) {
-                    worst = ratio;
-                    worstShape = "units " + u + ", batch " + b;
-                }
-                System.out.printf("| %d | %d | %.1f | %.1f | %.2f |%n", u, b, median(mine), median(base), ratio);
+                System.out.printf("pair %d %d %.3f %.3f%n", u, b, median(mine), median(base));
             }
         }
-        System.out.printf("%n# lowest ratio: %.2f (%s)%n", worst, worstShape);
     }
 
+    /** The middle value; of an even count, the mean of the two middle values. */
     private static double median(double[] values) {
         double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        int half = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
     }
 
     private static double sgemm(int u, int b, double flops, double warm, double time) throws Exception {

@@ -20,10 +20,10 @@ import java.util.Arrays;
 public final class LstmCell extends UnitsCell {
 
     /**
-     * Keys per tile: the tile's z ({@code TILE x 4 units}, 16 KB at 64 units) stays in L1 for the
-     * gate update, and 16 is a whole number of the vectorized kernel's 4-key blocks.
+     * Keys per tile: the tile's z ({@code TILE x 4 units}, 24 KB at 64 units) stays in L1 for the
+     * gate update, and 24 is a whole number of the vectorized kernel's 6-key blocks.
      */
-    private static final int TILE = 16;
+    private static final int TILE = 24;
 
     private final Activation activation;
     private final Activation recurrentActivation;

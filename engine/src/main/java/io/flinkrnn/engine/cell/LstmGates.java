@@ -9,9 +9,9 @@ import io.flinkrnn.model.spec.Activation;
  * b, {@code c' = f*c + i*act(z_c + b_c)}, {@code h' = o*act(c')}. A ConvLSTM's vectors are the pixels
  * of its feature maps.
  *
- * <p>Row by row, so that a row's z is still in L1 from the product that wrote it: the fused update
- * ({@link Activations#lstm}) for Keras's default activations, the general path below for any other
- * pair.
+ * <p>The fused update ({@link Activations#lstm}) for Keras's default activations takes all rows at
+ * once, which the caller keeps few enough for their z to stay in L1 from the product that wrote
+ * it; the general path below takes any other pair row by row.
  */
 final class LstmGates {
 
@@ -37,14 +37,22 @@ final class LstmGates {
             int hOffset,
             float[] c,
             int cOffset) {
+        if (Activations.lstm(activation, recurrentActivation, z, 0, rows, bias, units, c, cOffset, h, hOffset)) {
+            return;
+        }
         int n = GATES * units;
         for (int r = 0; r < rows; r++) {
-            int zr = r * n;
-            int hs = hOffset + r * units;
-            int cs = cOffset + r * units;
-            if (!Activations.lstm(activation, recurrentActivation, z, zr, bias, units, c, cs, h, hs)) {
-                general(activation, recurrentActivation, z, zr, bias, units, h, hs, c, cs);
-            }
+            general(
+                    activation,
+                    recurrentActivation,
+                    z,
+                    r * n,
+                    bias,
+                    units,
+                    h,
+                    hOffset + r * units,
+                    c,
+                    cOffset + r * units);
         }
     }
 

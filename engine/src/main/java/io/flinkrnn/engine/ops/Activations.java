@@ -59,19 +59,20 @@ public final class Activations {
     }
 
     /**
-     * The LSTM update of one key for Keras's default tanh activation and sigmoid recurrent
-     * activation, bias included: from the pre-activations {@code z[zOffset..]} of gates i, f, c, o
-     * ({@code 4 * units}, {@code bias} not yet added, or {@code null}), {@code c' = f*c +
-     * i*tanh(z_c)} and {@code h' = o*tanh(c')} overwrite {@code c} and {@code h}, through {@link
-     * FloatExp#lstmCell} and {@link FloatExp#lstmOutput}: whole SIMD vectors on the vectorized path,
-     * the rest here, with the same bits. Returns false, touching nothing, for other activations:
-     * the caller's general path then takes every unit. It consumes z.
+     * The LSTM update of {@code rows} keys for Keras's default tanh activation and sigmoid recurrent
+     * activation, bias included: from the pre-activations of gates i, f, c, o ({@code 4 * units} a
+     * row from {@code zOffset}, {@code bias} not yet added, or {@code null}), {@code c' = f*c +
+     * i*tanh(z_c)} and {@code h' = o*tanh(c')} overwrite {@code c} and {@code h} ({@code units} a
+     * row), through {@link FloatExp#lstmCell} and {@link FloatExp#lstmOutput}: whole SIMD vectors on
+     * the vectorized path, the rest here, with the same bits. Returns false, touching nothing, for
+     * other activations: the caller's general path then takes every unit. It consumes z.
      */
     public static boolean lstm(
             Activation activation,
             Activation recurrentActivation,
             float[] z,
             int zOffset,
+            int rows,
             float[] bias,
             int units,
             float[] c,
@@ -81,8 +82,13 @@ public final class Activations {
         if (activation.kind() != Activation.Kind.TANH || recurrentActivation.kind() != Activation.Kind.SIGMOID) {
             return false;
         }
-        int done = VECTOR ? VectorActivations.lstm(z, zOffset, bias, units, c, cOffset, h, hOffset) : 0;
-        lstmScalar(done, z, zOffset, bias, units, c, cOffset, h, hOffset);
+        int done = VECTOR ? VectorActivations.lstm(z, zOffset, rows, bias, units, c, cOffset, h, hOffset) : 0;
+        if (done < units) {
+            for (int r = 0; r < rows; r++) {
+                lstmScalar(
+                        done, z, zOffset + r * 4 * units, bias, units, c, cOffset + r * units, h, hOffset + r * units);
+            }
+        }
         return true;
     }
 

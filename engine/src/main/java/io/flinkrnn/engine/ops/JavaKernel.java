@@ -7,8 +7,9 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li><b>vectorized</b> ({@link VectorMath}), when the JVM runs with {@code --add-modules
- *       jdk.incubator.vector}: a register-blocked microkernel, 4 keys by 4 SIMD vectors of output
- *       columns held in registers over the whole input dimension, so each weight load feeds 4 keys.
+ *       jdk.incubator.vector}: a register-blocked microkernel, 6 keys by a panel of SIMD vectors of
+ *       output columns sized to the CPU's register file, held in registers over the whole input
+ *       dimension, so each weight load feeds 6 keys.
  *       On a TaskManager add the flag to {@code env.java.opts.taskmanager}.
  *   <li><b>scalar</b> loops otherwise, which C2 auto-vectorizes only partly: Keras's {@code
  *       (input_dim, units)} row-major layout is the one an {@code out[r] += x[r][i] * w[i]} loop
@@ -46,11 +47,18 @@ public final class JavaKernel implements Kernel {
         return VECTOR_AVAILABLE ? VectorMath.lanes() : 1;
     }
 
-    private record Packed(float[] data, int rows, int cols) implements Matrix {}
+    /**
+     * Keras's row-major layout for the scalar loops and, where the JVM has the Vector API, the
+     * vectorized path's panels ({@link VectorMath#panels}) too: whichever instance packed it, any
+     * instance can multiply it.
+     */
+    private record Packed(float[] data, float[] panels, int rows, int cols) implements Matrix {}
 
     @Override
     public Matrix pack(float[] data, int rows, int cols, int from, int to) {
-        return new Packed(Kernel.columns(data, rows, cols, from, to), rows, to - from);
+        float[] columns = Kernel.columns(data, rows, cols, from, to);
+        int width = to - from;
+        return new Packed(columns, VECTOR_AVAILABLE ? VectorMath.panels(columns, rows, width) : null, rows, width);
     }
 
     @Override
@@ -67,7 +75,7 @@ public final class JavaKernel implements Kernel {
         Packed m = (Packed) w;
         if (vector) {
             VectorMath.multiply(
-                    rows, x, xOffset, xStride, m.data, m.rows, m.cols, out, outOffset, outStride, accumulate);
+                    rows, x, xOffset, xStride, m.panels, m.data, m.rows, m.cols, out, outOffset, outStride, accumulate);
             return;
         }
         scalarColumns(

@@ -64,7 +64,8 @@ final class VectorActivations {
 
     /** {@code 1 / (exp(-x) + 1)} in place over whole vectors from {@code from}. */
     static int sigmoid(float[] a, int from, int to) {
-        int end = exp(a, from, to, null, 0, SIGMOID);
+        int end = from + S.loopBound(to - from);
+        exp(a, from, 0, 1, end - from, null, 0, SIGMOID);
         for (int i = from; i < end; i += L) {
             ONE.div(FloatVector.fromArray(S, a, i).add(ONE)).intoArray(a, i);
         }
@@ -73,7 +74,8 @@ final class VectorActivations {
 
     /** {@code 1 - 2 / (exp(2x) + 1)} in place over whole vectors from {@code from}; ±1 where exp overflows. */
     static int tanh(float[] a, int from, int to) {
-        int end = exp(a, from, to, null, 0, TANH);
+        int end = from + S.loopBound(to - from);
+        exp(a, from, 0, 1, end - from, null, 0, TANH);
         for (int i = from; i < end; i += L) {
             ONE.sub(TWO.div(FloatVector.fromArray(S, a, i).add(ONE))).intoArray(a, i);
         }
@@ -81,65 +83,76 @@ final class VectorActivations {
     }
 
     /**
-     * The sigmoid/tanh LSTM update of one vector of {@code units} ({@link Activations#lstm}) over
-     * whole vectors, with {@link FloatExp#lstmCell} and {@link FloatExp#lstmOutput}'s operations in
-     * their order. Every exp runs inside the one loop method that holds exp's vectors, and vectors
-     * never cross a call that C2 might not inline: a vector passed to a call that is not inlined is
-     * boxed on the heap, several times slower. The gates' exps overwrite their z slots; c' and then
-     * its exp go through g's slot.
+     * The sigmoid/tanh LSTM update of {@code rows} keys ({@link Activations#lstm}) over the whole
+     * vectors of their {@code units}, with {@link FloatExp#lstmCell} and {@link
+     * FloatExp#lstmOutput}'s operations in their order. Each pass covers one gate of every row, so a
+     * tile takes six loops whatever its size, where one call per row and gate made a 32-unit layer's
+     * loops two iterations long. Every exp runs inside the one loop method that holds exp's vectors,
+     * and vectors never cross a call that C2 might not inline: a vector passed to a call that is not
+     * inlined is boxed on the heap, several times slower. The gates' exps overwrite their z slots; c'
+     * and then its exp go through g's slot.
      */
-    static int lstm(float[] z, int zOffset, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
+    static int lstm(
+            float[] z, int zOffset, int rows, float[] bias, int units, float[] c, int cOffset, float[] h, int hOffset) {
         int end = S.loopBound(units);
+        int n = 4 * units;
         int zf = zOffset + units;
         int zc = zf + units;
         int zo = zc + units;
-        exp(z, zOffset, zOffset + end, bias, 0, LSTM_SIGMOID);
-        exp(z, zf, zf + end, bias, units, LSTM_SIGMOID);
-        exp(z, zc, zc + end, bias, 2 * units, LSTM_TANH);
-        exp(z, zo, zo + end, bias, 3 * units, LSTM_SIGMOID);
-        for (int j = 0; j < end; j += L) {
-            FloatVector ei = FloatVector.fromArray(S, z, zOffset + j);
-            FloatVector ef = FloatVector.fromArray(S, z, zf + j);
-            FloatVector eg = FloatVector.fromArray(S, z, zc + j);
-            FloatVector cNew = FloatVector.fromArray(S, c, cOffset + j)
-                    .div(ef.add(ONE))
-                    .add(eg.sub(ONE).div(ei.add(ONE).mul(eg.add(ONE))));
-            cNew.intoArray(c, cOffset + j);
-            cNew.intoArray(z, zc + j);
+        exp(z, zOffset, n, rows, end, bias, 0, LSTM_SIGMOID);
+        exp(z, zf, n, rows, end, bias, units, LSTM_SIGMOID);
+        exp(z, zc, n, rows, end, bias, 2 * units, LSTM_TANH);
+        exp(z, zo, n, rows, end, bias, 3 * units, LSTM_SIGMOID);
+        for (int r = 0, zr = 0, cr = cOffset; r < rows; r++, zr += n, cr += units) {
+            for (int j = 0; j < end; j += L) {
+                FloatVector ei = FloatVector.fromArray(S, z, zOffset + zr + j);
+                FloatVector ef = FloatVector.fromArray(S, z, zf + zr + j);
+                FloatVector eg = FloatVector.fromArray(S, z, zc + zr + j);
+                FloatVector cNew = FloatVector.fromArray(S, c, cr + j)
+                        .div(ef.add(ONE))
+                        .add(eg.sub(ONE).div(ei.add(ONE).mul(eg.add(ONE))));
+                cNew.intoArray(c, cr + j);
+                cNew.intoArray(z, zc + zr + j);
+            }
         }
-        exp(z, zc, zc + end, null, 0, LSTM_TANH);
-        for (int j = 0; j < end; j += L) {
-            FloatVector eo = FloatVector.fromArray(S, z, zo + j);
-            FloatVector ec = FloatVector.fromArray(S, z, zc + j);
-            ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hOffset + j);
+        exp(z, zc, n, rows, end, null, 0, LSTM_TANH);
+        for (int r = 0, zr = 0, hr = hOffset; r < rows; r++, zr += n, hr += units) {
+            for (int j = 0; j < end; j += L) {
+                FloatVector eo = FloatVector.fromArray(S, z, zo + zr + j);
+                FloatVector ec = FloatVector.fromArray(S, z, zc + zr + j);
+                ec.sub(ONE).div(eo.add(ONE).mul(ec.add(ONE))).intoArray(h, hr + j);
+            }
         }
         return end;
     }
 
     /**
-     * {@code a[i] = exp(k * (a[i] + bias[b + i - from]))} (no bias when it is null) in place over
-     * whole vectors: {@link Exp#apply}, lane by lane, operation for operation. The only method that
-     * holds the exp's vectors, all in one loop body, so no vector ever crosses a call.
+     * {@code a[i] = exp(k * (a[i] + bias[b + j]))} (no bias when it is null) in place for the
+     * elements {@code i = at + r * stride + j}, {@code r < rows}, {@code j < width} (whole vectors):
+     * {@link Exp#apply}, lane by lane, operation for operation. The only method that holds the exp's
+     * vectors, all in one loop body, so no vector ever crosses a call.
      */
-    private static int exp(float[] a, int from, int to, float[] bias, int b, Lanes e) {
-        int end = from + S.loopBound(to - from);
-        for (int i = from; i < end; i += L) {
-            FloatVector v = FloatVector.fromArray(S, a, i);
-            FloatVector x = bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + i - from));
-            IntVector xBits = (IntVector) x.viewAsIntegralLanes();
-            FloatVector u = (FloatVector)
-                    xBits.and(MAGNITUDE).min(e.limitBits).or(xBits.and(SIGN)).viewAsFloatingLanes();
-            FloatVector shifted = u.fma(e.log2e, ROUND);
-            FloatVector n = shifted.sub(ROUND);
-            FloatVector s = n.fma(e.minusLn2, u);
-            FloatVector s2 = s.mul(s);
-            FloatVector p = s2.fma(s2.fma(s.fma(e.d5, e.d4), s.fma(e.d3, e.d2)), s.fma(e.d1, e.d0));
-            IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
-            FloatVector scale = (FloatVector) bits.add(BIAS)
-                    .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
-                    .viewAsFloatingLanes();
-            p.mul(scale).intoArray(a, i);
+    private static void exp(float[] a, int at, int stride, int rows, int width, float[] bias, int b, Lanes e) {
+        for (int r = 0, row = at; r < rows; r++, row += stride) {
+            for (int j = 0; j < width; j += L) {
+                FloatVector v = FloatVector.fromArray(S, a, row + j);
+                FloatVector x = bias == null ? v : v.add(FloatVector.fromArray(S, bias, b + j));
+                IntVector xBits = (IntVector) x.viewAsIntegralLanes();
+                FloatVector u = (FloatVector) xBits.and(MAGNITUDE)
+                        .min(e.limitBits)
+                        .or(xBits.and(SIGN))
+                        .viewAsFloatingLanes();
+                FloatVector shifted = u.fma(e.log2e, ROUND);
+                FloatVector n = shifted.sub(ROUND);
+                FloatVector s = n.fma(e.minusLn2, u);
+                FloatVector s2 = s.mul(s);
+                FloatVector p = s2.fma(s2.fma(s.fma(e.d5, e.d4), s.fma(e.d3, e.d2)), s.fma(e.d1, e.d0));
+                IntVector bits = (IntVector) shifted.viewAsIntegralLanes();
+                FloatVector scale = (FloatVector) bits.add(BIAS)
+                        .lanewise(VectorOperators.LSHL, FloatExp.MANTISSA_BITS)
+                        .viewAsFloatingLanes();
+                p.mul(scale).intoArray(a, row + j);
+            }
         }
-        return end;
     }
 }

@@ -23,23 +23,28 @@ class LstmActivationsTest {
                 .isTrue();
         for (int round = 0; round < 2000; round++) {
             float scale = round % 10 == 0 ? 60 : 4; // some gates far into saturation
-            float[] z = values(4 * UNITS, scale);
+            int rows = 1 + round % 5; // the vector path runs down the rows, the scalar one row by row
+            float[] z = values(rows * 4 * UNITS, scale);
             float[] bias = round % 3 == 0 ? null : values(4 * UNITS, 1);
-            float[] c = values(UNITS, scale);
+            float[] c = values(rows * UNITS, scale);
             float[] zScalar = z.clone();
             float[] cScalar = c.clone();
-            float[] h = new float[UNITS];
-            float[] hScalar = new float[UNITS];
-            int vectorUnits = VectorActivations.lstm(z, 0, bias, UNITS, c, 0, h, 0);
-            Activations.lstmScalar(0, zScalar, 0, bias, UNITS, cScalar, 0, hScalar, 0);
+            float[] h = new float[rows * UNITS];
+            float[] hScalar = new float[rows * UNITS];
+            int vectorUnits = VectorActivations.lstm(z, 0, rows, bias, UNITS, c, 0, h, 0);
+            for (int r = 0; r < rows; r++) {
+                Activations.lstmScalar(0, zScalar, r * 4 * UNITS, bias, UNITS, cScalar, r * UNITS, hScalar, r * UNITS);
+            }
             assertThat(vectorUnits).isPositive();
-            for (int j = 0; j < vectorUnits; j++) {
-                assertThat(Float.floatToRawIntBits(c[j]))
-                        .as("c of unit %d", j)
-                        .isEqualTo(Float.floatToRawIntBits(cScalar[j]));
-                assertThat(Float.floatToRawIntBits(h[j]))
-                        .as("h of unit %d", j)
-                        .isEqualTo(Float.floatToRawIntBits(hScalar[j]));
+            for (int r = 0; r < rows; r++) {
+                for (int j = r * UNITS; j < r * UNITS + vectorUnits; j++) {
+                    assertThat(Float.floatToRawIntBits(c[j]))
+                            .as("c of unit %d", j)
+                            .isEqualTo(Float.floatToRawIntBits(cScalar[j]));
+                    assertThat(Float.floatToRawIntBits(h[j]))
+                            .as("h of unit %d", j)
+                            .isEqualTo(Float.floatToRawIntBits(hScalar[j]));
+                }
             }
         }
     }
@@ -55,7 +60,7 @@ class LstmActivationsTest {
             float[] zIn = z.clone();
             float[] cIn = c.clone();
             float[] h = new float[UNITS];
-            assertThat(Activations.lstm(Activation.TANH, Activation.SIGMOID, z, 0, null, UNITS, c, 0, h, 0))
+            assertThat(Activations.lstm(Activation.TANH, Activation.SIGMOID, z, 0, 1, null, UNITS, c, 0, h, 0))
                     .isTrue();
             for (int j = 0; j < UNITS; j++) {
                 double i = sigmoid(zIn[j]);

@@ -18,11 +18,23 @@ class VectorPathTest {
     void vectorizedEqualsScalarBitForBitOnEveryBlockShape() {
         Random random = new Random(9);
         int lanes = JavaKernel.lanes();
-        // Single vectors, 4-vector panels, several panels, and scalar tails after each.
+        // Single vectors, 2- and 4-vector panels, several panels, and scalar tails after each.
         int[] widths = {
-            1, 7, lanes - 1, lanes, lanes + 3, 4 * lanes, 4 * lanes + 1, 5 * lanes + 5, 8 * lanes, 384, 21 * lanes + 3
+            1,
+            7,
+            lanes - 1,
+            lanes,
+            lanes + 3,
+            2 * lanes,
+            3 * lanes + 2,
+            4 * lanes,
+            4 * lanes + 1,
+            5 * lanes + 5,
+            8 * lanes,
+            384,
+            21 * lanes + 3
         };
-        int[] batch = {1, 2, 3, 4, 5, 7, 9, 16, 24};
+        int[] batch = {1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 16, 24, 31};
         for (int n : widths) {
             for (int rows : batch) {
                 for (boolean accumulate : new boolean[] {false, true}) {

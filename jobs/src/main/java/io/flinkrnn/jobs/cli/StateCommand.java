@@ -341,6 +341,13 @@ public final class StateCommand implements Runnable {
                         + "flink-rnn.state.precision: float32, bfloat16 or float16. Default: ${DEFAULT-VALUE}.")
         String statePrecision = "float32";
 
+        @Option(
+                names = "--temp-dir",
+                description =
+                        "Where the history is split by key into buckets while it is served (about its own size on "
+                                + "disk, deleted at the end). Default: java.io.tmpdir.")
+        Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
+
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -354,8 +361,19 @@ public final class StateCommand implements Runnable {
             StateBackend backend = RnnStates.bootstrapBackend(stateBackend);
             String target = uri(out);
             long start = System.nanoTime();
+            PrintWriter err = spec.commandLine().getErr();
             RnnStates.Bootstrap written = RnnStates.bootstrap(
-                    model.inference().statePrecision(precision), history, target, maxParallelism, uid, backend);
+                    model.inference().statePrecision(precision),
+                    history,
+                    target,
+                    maxParallelism,
+                    uid,
+                    backend,
+                    tempDir,
+                    progress -> {
+                        err.printf("%.0f s: %s%n", (System.nanoTime() - start) / 1e9, progress);
+                        err.flush();
+                    });
             double seconds = (System.nanoTime() - start) / 1e9;
             HistoryCsv.Scan scan = written.history();
             spec.commandLine()

@@ -43,12 +43,27 @@ public final class EventCsv {
         return null;
     }
 
-    /** The keys with an accepted event so far. */
-    public int keys() {
-        return lastT.size();
+    /** The row as {@code replay} serves it: {@link #parseRow}, then the key's order. */
+    public Parsed parse(long lineNumber, String line) {
+        Parsed parsed = parseRow(lineNumber, line);
+        if (parsed.rejected()) {
+            return parsed;
+        }
+        long t = parsed.event().timestamp();
+        Long previous = lastT.get(parsed.key());
+        String reason = previous == null ? null : orderProblem(t, previous);
+        if (reason != null) {
+            return new Parsed(lineNumber, null, parsed.key(), reason);
+        }
+        lastT.put(parsed.key(), t);
+        return parsed;
     }
 
-    public Parsed parse(long lineNumber, String line) {
+    /**
+     * The row on its own: its cells and values, without the check against the key's earlier rows,
+     * which {@link #parse} adds (and {@code state bootstrap} makes once it has a key's rows together).
+     */
+    public Parsed parseRow(long lineNumber, String line) {
         String[] cells = line.split(",", -1);
         String key = cells[0].trim();
         if (cells.length < 2) {
@@ -71,16 +86,14 @@ public final class EventCsv {
         }
         RnnEvent event = new RnnEvent(key, t, x);
         String reason = EventValidator.rejectReason(event, features);
-        if (reason == null) {
-            Long previous = lastT.get(key);
-            if (previous != null && t <= previous) {
-                reason = "t=" + t + " is not after the key's last t=" + previous;
-            }
-        }
-        if (reason != null) {
-            return new Parsed(lineNumber, null, key, reason);
-        }
-        lastT.put(key, t);
-        return new Parsed(lineNumber, event, key, null);
+        return reason != null ? new Parsed(lineNumber, null, key, reason) : new Parsed(lineNumber, event, key, null);
+    }
+
+    /**
+     * Why a row at {@code t} cannot follow its key's last served row at {@code previous}, or {@code
+     * null}: a key's rows must come in the order they happened, and a rejected row does not count.
+     */
+    public static String orderProblem(long t, long previous) {
+        return t > previous ? null : "t=" + t + " is not after the key's last t=" + previous;
     }
 }

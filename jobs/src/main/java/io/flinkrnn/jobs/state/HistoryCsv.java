@@ -1,49 +1,70 @@
 package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.jobs.replay.EventCsv;
-import io.flinkrnn.operators.RnnEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import java.util.function.Consumer;
 
 /**
  * A history of events in {@code replay}'s CSV ({@code key,t,x0,...}, docs/SEMANTICS.md section 7),
- * streamed twice and never held: {@link #scan} counts the rows the live job would serve (a row
- * {@code replay} rejects — malformed, or a {@code t} not after the key's previous one — changes no
- * state there either), then {@link Events} hands exactly those rows, in file order, to a Flink
- * source. The rows of a key must come in the order the key's events happened; keys may interleave,
- * so the file needs no sorting or grouping. Memory: one line, and the last {@code t} of each key.
+ * read once and never held: {@link #spill} parses each row and writes it into its key's bucket
+ * ({@link HistoryBuckets}), so that bootstrap can serve a key's rows together. The rows of a key
+ * must come in the order the key's events happened; keys may interleave, so the file needs no
+ * sorting or grouping. A row {@code replay} rejects changes no state there either: a malformed one
+ * is rejected here, one whose {@code t} is not after the key's previous one when its bucket is read.
+ * Memory: one line, and a write buffer per bucket.
  */
 public final class HistoryCsv {
 
-    /** What a scan found: the keys and rows served, the rows rejected and the first rejected row's reason. */
+    /** What bootstrap served: the keys and rows served, the rows rejected and the first rejected row's reason. */
     public record Scan(long keys, long events, long rejected, String firstRejection) {}
+
+    /**
+     * What {@link #spill} wrote: the number of buckets, and the rows rejected on their own with the
+     * first ({@link HistoryBuckets.Rejection#NONE} if none).
+     */
+    record Spill(int buckets, long rejected, HistoryBuckets.Rejection first) {}
+
+    private static final long PROGRESS_NANOS = 5_000_000_000L;
 
     private HistoryCsv() {}
 
-    public static Scan scan(Path file, int features) {
-        long events = 0;
+    /**
+     * Writes every well-formed row of {@code file} into its key's bucket in {@code dir}, telling
+     * {@code progress} how far it got every few seconds.
+     */
+    static Spill spill(Path file, int features, Path dir, Consumer<String> progress) {
         long rejected = 0;
-        String first = null;
+        HistoryBuckets.Rejection first = HistoryBuckets.Rejection.NONE;
         try (BufferedReader in = Files.newBufferedReader(file)) {
             Rows rows = new Rows(file, in, features);
-            for (EventCsv.Parsed p = rows.next(); p != null; p = rows.next()) {
-                if (!p.rejected()) {
-                    events++;
-                } else if (rejected++ == 0) {
-                    first = file + " line " + p.line() + ": " + p.reason();
+            int buckets = HistoryBuckets.bucketsFor(Files.size(file));
+            long spilled = 0;
+            long reported = System.nanoTime();
+            try (HistoryBuckets.Writer out = new HistoryBuckets.Writer(dir, buckets)) {
+                for (EventCsv.Parsed p = rows.next(); p != null; p = rows.next()) {
+                    if (!p.rejected()) {
+                        out.write(p.line(), p.event());
+                        spilled++;
+                    } else if (rejected++ == 0) {
+                        first = new HistoryBuckets.Rejection(p.line(), p.reason());
+                    }
+                    if ((spilled & 0xFFFF) == 0 && System.nanoTime() - reported > PROGRESS_NANOS) {
+                        reported = System.nanoTime();
+                        progress.accept(String.format(
+                                "%,d rows of %s split into %d buckets by key", spilled, file.getFileName(), buckets));
+                    }
                 }
             }
-            return new Scan(rows.csv.keys(), events, rejected, first);
+            return new Spill(buckets, rejected, first);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no such history file: " + file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + " or write its buckets: " + e.getMessage(), e);
         }
     }
 
@@ -66,52 +87,10 @@ public final class HistoryCsv {
             for (String row = in.readLine(); row != null; row = in.readLine()) {
                 line++;
                 if (!row.isBlank()) {
-                    return csv.parse(line, row);
+                    return csv.parseRow(line, row);
                 }
             }
             return null;
-        }
-    }
-
-    /**
-     * The served rows as a generator for Flink's {@code DataGeneratorSource} of {@link Scan#events()}
-     * elements at parallelism 1: the i-th call returns the i-th served row.
-     */
-    public static final class Events implements GeneratorFunction<Long, RnnEvent> {
-
-        private static final long serialVersionUID = 1L;
-
-        private final String file;
-        private final int features;
-        private transient BufferedReader in;
-        private transient Rows rows;
-
-        public Events(Path file, int features) {
-            this.file = file.toString();
-            this.features = features;
-        }
-
-        @Override
-        public void open(SourceReaderContext context) throws IOException {
-            in = Files.newBufferedReader(Path.of(file));
-            rows = new Rows(Path.of(file), in, features);
-        }
-
-        @Override
-        public RnnEvent map(Long index) throws IOException {
-            for (EventCsv.Parsed p = rows.next(); p != null; p = rows.next()) {
-                if (!p.rejected()) {
-                    return p.event();
-                }
-            }
-            throw new IllegalStateException(file + " changed while it was read: row " + index + " is gone");
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (in != null) {
-                in.close();
-            }
         }
     }
 }

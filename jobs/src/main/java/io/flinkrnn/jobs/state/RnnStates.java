@@ -2,7 +2,6 @@ package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.operators.OperatorFacts;
-import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.internal.RnnSettings;
@@ -12,12 +11,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.OperatorIdentifier;
@@ -187,38 +185,50 @@ public final class RnnStates {
      * {@code history} CSV ({@link HistoryCsv}), exactly the state the job {@code inference} describes
      * would hold after serving those events from a fresh start, and facts naming its model: a job
      * started from it with the same model continues each key as if it had served the history itself
-     * (README "Recurrent state"). The history streams through twice and is never held in memory;
-     * the keys' states are, in {@code backend} (RocksDB for more keys than the heap holds).
+     * (README "Recurrent state"). The history is read once and split by key into bucket files under
+     * {@code java.io.tmpdir}, about its own size, deleted at the end; then each key's events are
+     * served together and its state written once, in {@code backend} until the savepoint is written
+     * (RocksDB for more keys than the heap holds). The heap holds one bucket (about 32 MiB of the
+     * history) per subtask, never the whole history.
      *
      * @param maxParallelism the number of key groups, which bounds the restoring job's parallelism
      */
     public static Bootstrap bootstrap(
             RnnInference inference, Path history, String out, int maxParallelism, String uid, StateBackend backend)
             throws Exception {
+        return bootstrap(
+                inference,
+                history,
+                out,
+                maxParallelism,
+                uid,
+                backend,
+                Path.of(System.getProperty("java.io.tmpdir")),
+                progress -> {});
+    }
+
+    /**
+     * {@link #bootstrap(RnnInference, Path, String, int, String, StateBackend)} with the buckets in
+     * {@code tempDir}, telling {@code progress} every few seconds how far it got (rows split, keys
+     * served).
+     */
+    public static Bootstrap bootstrap(
+            RnnInference inference,
+            Path history,
+            String out,
+            int maxParallelism,
+            String uid,
+            StateBackend backend,
+            Path tempDir,
+            Consumer<String> progress)
+            throws Exception {
         RnnSettings settings = inference.settings();
         ModelLoader.Loaded model = ModelLoader.load(settings.model(), settings);
-        HistoryCsv.Scan scan = HistoryCsv.scan(history, model.model().inputSize());
         OperatorFacts facts = new OperatorFacts(
                 0, 0, model.version(), ModelLayout.of(model.model()).line(), 0);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DataStream<RnnEvent> events = env.fromSource(
-                        new DataGeneratorSource<>(
-                                new HistoryCsv.Events(history, model.model().inputSize()),
-                                scan.events(),
-                                TypeInformation.of(RnnEvent.class)),
-                        WatermarkStrategy.noWatermarks(),
-                        "history " + history.getFileName())
-                // One reader keeps each key's events in the file's order.
-                .setParallelism(1);
-        StateBootstrapTransformation<RnnEvent> states = OperatorTransformation.bootstrapWith(events)
-                .setMaxParallelism(maxParallelism)
-                .keyBy(RnnEvent::key, Types.STRING)
-                .transform(new HistoryStepper(settings, facts));
-        SavepointWriter.newSavepoint(env, backend, maxParallelism)
-                .withOperator(OperatorIdentifier.forUid(uid), states)
-                .write(out);
-        env.execute("flink-rnn state bootstrap");
-        return new Bootstrap(scan, facts);
+        HistoryCsv.Scan served = new HistoryBootstrap(settings, model.model().inputSize(), facts, progress)
+                .write(history, out, maxParallelism, uid, backend, tempDir);
+        return new Bootstrap(served, facts);
     }
 
     /**

@@ -12,10 +12,7 @@ import io.flinkrnn.operators.internal.EnumOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -35,7 +32,7 @@ class StateBootstrapTest extends StateCliTest {
     @EnumSource(names = {"FLOAT32", "BFLOAT16"})
     void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory(StatePrecision precision)
             throws Exception {
-        double tolerance = precision == StatePrecision.FLOAT32 ? KerasExpectations.TOLERANCE : 3e-3;
+        double tolerance = FixtureJob.kerasTolerance(precision);
         int cut = SWAP.meta().path("swap_row").asInt();
         int end = SWAP.eventRows().size();
         List<RnnEvent> history = FixtureJob.copies(SWAP, 0, cut, COPIES);
@@ -44,7 +41,7 @@ class StateBootstrapTest extends StateCliTest {
 
         List<RnnEvent> all = new ArrayList<>(history);
         all.addAll(live);
-        List<CsvRow> a = FixtureJob.run(v1, null, all, 2, "hashmap", precision);
+        List<CsvRow> a = FixtureJob.run(v1, null, all, 2, "hashmap", null, precision);
         KerasExpectations.assertMatches(a, FixtureJob.expectedCopies(SWAP, 0, end, COPIES), tolerance);
 
         Path csv = dir.resolve("history.csv");
@@ -68,28 +65,9 @@ class StateBootstrapTest extends StateCliTest {
                 .contains(": " + 3 * COPIES + " keys from " + String.format("%,d", history.size()) + " events of ")
                 .contains("model v1.keras [input 4, LSTM(8, 8), output 2]");
 
-        List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb", precision);
+        List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb", null, precision);
         KerasExpectations.assertMatches(b, FixtureJob.expectedCopies(SWAP, cut, end, COPIES), tolerance);
-        Set<String> liveEvents = new HashSet<>();
-        live.forEach(e -> liveEvents.add(e.key() + "@" + e.timestamp()));
-        List<CsvRow> aLive = new ArrayList<>(a.stream()
-                .filter(r -> liveEvents.contains(r.key() + "@" + r.t()))
-                .toList());
-        List<CsvRow> bAll = new ArrayList<>(b);
-        Comparator<CsvRow> order = Comparator.comparing(CsvRow::key).thenComparingLong(CsvRow::t);
-        aLive.sort(order);
-        bAll.sort(order);
-        assertThat(bAll).hasSameSizeAs(aLive);
-        for (int i = 0; i < aLive.size(); i++) {
-            assertThat(bAll.get(i).key()).isEqualTo(aLive.get(i).key());
-            assertThat(bAll.get(i).t()).isEqualTo(aLive.get(i).t());
-            assertThat(bAll.get(i).values())
-                    .as(
-                            "key %s t %d, bit for bit",
-                            aLive.get(i).key(), aLive.get(i).t())
-                    .usingElementComparator((x, y) -> Integer.compare(Float.floatToIntBits(x), Float.floatToIntBits(y)))
-                    .containsExactly(aLive.get(i).values());
-        }
+        FixtureJob.assertSameBits(b, a, live);
 
         assertThat(state("inspect", "--savepoint", savepoint.toString(), "--model", v1.toString()))
                 .as(err.toString())
@@ -125,41 +103,33 @@ class StateBootstrapTest extends StateCliTest {
 
     @Test
     void badInputIsOneLine() throws Exception {
-        Path v1 = SWAP.dir().resolve("v1.keras");
         Path csv = dir.resolve("history.csv");
         Files.writeString(csv, "key,t,x0,x1\nk,1,0.5,0.5\n");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        csv.toString(),
-                        "--out",
-                        dir.resolve("sp").toString()))
-                .isEqualTo(2);
+        assertThat(bootstrap(csv)).isEqualTo(2);
         assertThat(err.toString())
                 .isEqualTo("error: " + csv + " line 1: the header names 2 features, the model takes 4\n");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        dir.resolve("none.csv").toString(),
-                        "--out",
-                        dir.resolve("sp").toString()))
-                .isEqualTo(2);
+        assertThat(bootstrap(dir.resolve("none.csv"))).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("error: no such history file: " + dir.resolve("none.csv") + "\n");
-        assertThat(state(
-                        "bootstrap",
-                        "--model",
-                        v1.toString(),
-                        "--history",
-                        csv.toString(),
-                        "--out",
-                        dir.resolve("sp").toString(),
-                        "--max-parallelism",
-                        "0"))
-                .isEqualTo(2);
+        assertThat(bootstrap(csv, "--max-parallelism", "0")).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("error: --max-parallelism must be between 1 and 32768, got 0\n");
+        Path noDir = dir.resolve("no-such-dir");
+        assertThat(bootstrap(csv, "--temp-dir", noDir.toString())).isEqualTo(2);
+        assertThat(err.toString())
+                .startsWith("error: cannot make a directory for the history's buckets in " + noDir + ": ")
+                .hasLineCount(1);
+    }
+
+    /** {@code state bootstrap} of {@code history} with v1, into a scratch savepoint, with {@code more} options. */
+    private int bootstrap(Path history, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "bootstrap",
+                "--model",
+                SWAP.dir().resolve("v1.keras").toString(),
+                "--history",
+                history.toString(),
+                "--out",
+                dir.resolve("sp").toString()));
+        args.addAll(List.of(more));
+        return state(args.toArray(String[]::new));
     }
 }

@@ -1,7 +1,10 @@
 package io.flinkrnn.jobs.state;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
@@ -13,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -34,16 +40,20 @@ public final class FixtureJob {
     /** Outputs as Keras's rows: key, t, outputs. */
     public static List<CsvRow> run(Path model, String savepoint, List<RnnEvent> events, int parallelism, String backend)
             throws Exception {
-        return run(model, savepoint, events, parallelism, backend, StatePrecision.FLOAT32);
+        return run(model, savepoint, events, parallelism, backend, null, StatePrecision.FLOAT32);
     }
 
-    /** {@link #run(Path, String, List, int, String)} storing the keys' states in {@code precision}. */
+    /**
+     * {@link #run(Path, String, List, int, String)} with a session gap ({@code null} for none),
+     * storing the keys' states in {@code precision}.
+     */
     public static List<CsvRow> run(
             Path model,
             String savepoint,
             List<RnnEvent> events,
             int parallelism,
             String backend,
+            Duration sessionGap,
             StatePrecision precision)
             throws Exception {
         Configuration conf = new Configuration();
@@ -63,17 +73,31 @@ public final class FixtureJob {
                         "fixture events")
                 // One reader keeps each key's events in order.
                 .setParallelism(1);
-        var predictions = RnnInference.forModel(ModelSource.of(model))
+        RnnInference inference = RnnInference.forModel(ModelSource.of(model))
                 .bundle(32, Duration.ofMillis(5))
-                .statePrecision(precision)
-                .apply(stream.keyBy(RnnEvent::key))
-                .predictions()
-                .uid(RnnStates.DEFAULT_UID);
+                .statePrecision(precision);
+        if (sessionGap != null) {
+            inference.sessionGap(sessionGap);
+        }
+        var predictions =
+                inference.apply(stream.keyBy(RnnEvent::key)).predictions().uid(RnnStates.DEFAULT_UID);
         List<CsvRow> out = new ArrayList<>();
         try (CloseableIterator<Prediction> it = predictions.executeAndCollect("flink-rnn state test job")) {
             it.forEachRemaining(p -> out.add(new CsvRow(p.key(), p.timestamp(), p.outputs())));
         }
         return out;
+    }
+
+    /**
+     * How far a job's outputs may be from Keras's with its state in {@code precision}: the bound
+     * README "Reduced-precision state" states for the fixtures.
+     */
+    public static double kerasTolerance(StatePrecision precision) {
+        return switch (precision) {
+            case FLOAT32 -> KerasExpectations.TOLERANCE;
+            case BFLOAT16 -> 3e-3;
+            case FLOAT16 -> 5e-4;
+        };
     }
 
     public static RnnEvent event(String key, CsvRow row) {
@@ -100,6 +124,32 @@ public final class FixtureJob {
             }
         }
         return rows;
+    }
+
+    /**
+     * Asserts that {@code continued} (a job restored from a savepoint) has an output for exactly
+     * the events of {@code all} (a job that served everything) it served, each the same bits.
+     */
+    public static void assertSameBits(List<CsvRow> continued, List<CsvRow> all, List<RnnEvent> served) {
+        Set<String> events = new HashSet<>();
+        served.forEach(e -> events.add(e.key() + "@" + e.timestamp()));
+        Comparator<CsvRow> order = Comparator.comparing(CsvRow::key).thenComparingLong(CsvRow::t);
+        List<CsvRow> expected = all.stream()
+                .filter(r -> events.contains(r.key() + "@" + r.t()))
+                .sorted(order)
+                .toList();
+        List<CsvRow> got = continued.stream().sorted(order).toList();
+        assertThat(got).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(got.get(i).key()).isEqualTo(expected.get(i).key());
+            assertThat(got.get(i).t()).isEqualTo(expected.get(i).t());
+            assertThat(got.get(i).values())
+                    .as(
+                            "key %s t %d, bit for bit",
+                            expected.get(i).key(), expected.get(i).t())
+                    .usingElementComparator((x, y) -> Integer.compare(Float.floatToIntBits(x), Float.floatToIntBits(y)))
+                    .containsExactly(expected.get(i).values());
+        }
     }
 
     /** Writes {@code events} as a history CSV {@code key,t,x0,...} that {@code state bootstrap} reads. */
