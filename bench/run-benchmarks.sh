@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (compare, kernel, job, convlstm, bootstrap, sql) and writes BENCHMARKS.md from their output (no number is typed by hand).
+# Runs the benchmarks (compare, kernel, job, convlstm, bootstrap, sql, precision) and writes BENCHMARKS.md from their output (no number is typed by hand).
 #   mvn -B -q package -DskipTests && [KERNEL_BASELINE=<commit>] bash bench/run-benchmarks.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ if [ -n "${KERNEL_BASELINE:-}" ]; then
     | grep -v -e '-tests\.jar$' -e '-sources\.jar$' -e '-javadoc\.jar$' | paste -sd: -)"
   BASELINE_ARGS=(--baseline "$base_cp" --baseline-label "commit $KERNEL_BASELINE")
 fi
-for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap sql}; do
+for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap sql precision}; do
   case "$bench" in
     job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,naive-forst-async,scale,restore-rocksdb,restore-forst,restore-forst-async); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
@@ -76,6 +76,12 @@ done
     echo "## SQL: RNN_INFER against the operator (\`sql $QUICK\`)"
     echo
     cat "$OUT/sql.txt"
+  fi
+  if [ -f "$OUT/precision.txt" ]; then
+    echo
+    echo "## Reduced-precision state (\`precision $QUICK\`)"
+    echo
+    cat "$OUT/precision.txt"
   fi
 } > BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

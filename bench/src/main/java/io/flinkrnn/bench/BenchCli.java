@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
             JobCommand.class,
             ConvLstmCommand.class,
             BootstrapCommand.class,
-            SqlPathCommand.class
+            SqlPathCommand.class,
+            PrecisionCommand.class
         },
         description = "flink-rnn benchmarks: engine vs DL4J, kernel efficiency, the whole Flink job.")
 public final class BenchCli implements Runnable {

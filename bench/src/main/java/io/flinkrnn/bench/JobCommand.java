@@ -7,7 +7,10 @@ import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions;
+import io.flinkrnn.operators.internal.EnumOptions;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.state.FloatBytes;
 import io.flinkrnn.operators.state.RocksDbDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,6 +84,13 @@ final class JobCommand implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--state-precision",
+            defaultValue = "float32",
+            description =
+                    "the operator's flink-rnn.state.precision: float32, bfloat16 or float16 (default ${DEFAULT-VALUE})")
+    String statePrecision;
+
+    @Option(
             names = "--scale-keys",
             defaultValue = "10000000",
             description = "keys of the 'scale' run (tuned RocksDB); default ${DEFAULT-VALUE}")
@@ -124,9 +134,16 @@ final class JobCommand implements Callable<Integer> {
         InferenceModel probe = InferenceModel.compile(KerasModels.load(model), Mode.stateful());
         stateFloats = probe.stateLayout().size();
         System.out.printf(
-                "# model %s, stateful; %d floats of state per key; %,d keys; %,d events per run;"
+                "# model %s, stateful; %d floats of state per key, stored in %s; %,d keys; %,d events per run;"
                         + " bundle %d events / %d ms; parallelism %d%n",
-                model.getFileName(), stateFloats, keys, total, bundle, bundleDelayMs, PARALLELISM);
+                model.getFileName(),
+                stateFloats,
+                EnumOptions.name(precision()),
+                keys,
+                total,
+                bundle,
+                bundleDelayMs,
+                PARALLELISM);
         System.out.printf(
                 "# rocksdb default: Flink's defaults; rocksdb tuned: %s managed memory for the 2 slots and %s"
                         + " (what flink-rnn run sets); forst tuned: the same memory and %s%n",
@@ -293,7 +310,7 @@ final class JobCommand implements Callable<Integer> {
         if (rocks != null && rocks.footprint != null) {
             System.out.printf(
                     "# RocksDB state per key (live data): %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
-                    rocks.bytesPerKey(), 4 * stateFloats, rocks.bytesPerKey() / (4.0 * stateFloats));
+                    rocks.bytesPerKey(), rawBytes(stateFloats), rocks.bytesPerKey() / rawBytes(stateFloats));
         }
         Files.createDirectories(out);
         // The latency runs have a JVM of their own (run-benchmarks.sh), so they keep a file of their own.
@@ -339,7 +356,7 @@ final class JobCommand implements Callable<Integer> {
                 r.p50,
                 r.p99,
                 r.bytesPerKey() > 0 ? String.format("%.0f", r.bytesPerKey()) : "",
-                4 * stateFloats);
+                rawBytes(stateFloats));
         csv.add(String.format(
                 "%s %s,%.0f,%.2f,%.2f,%.0f", r.name, r.backend.label, r.rate, r.p50, r.p99, r.bytesPerKey()));
     }
@@ -422,6 +439,15 @@ final class JobCommand implements Callable<Integer> {
             throw new IllegalStateException(errors.get(0));
         }
         return rate.sum();
+    }
+
+    /** The state values' own bytes per key, in the precision they are stored in. */
+    private int rawBytes(int stateFloats) {
+        return FloatBytes.width(precision()) * stateFloats;
+    }
+
+    private RnnOptions.StatePrecision precision() {
+        return EnumOptions.parse(RnnOptions.StatePrecision.class, statePrecision, "--state-precision");
     }
 
     /** Where the job keeps its state; the tuned RocksDB is what {@code flink-rnn run} configures. */
@@ -645,6 +671,7 @@ final class JobCommand implements Callable<Integer> {
                     case OPERATOR -> RnnInference.forModel(ModelSource.of(model.toAbsolutePath()))
                             .mode("stateful")
                             .bundle(bundle, Duration.ofMillis(bundleDelayMs))
+                            .statePrecision(precision())
                             .apply(keyed)
                             .predictions();
                     case NAIVE -> keyed.process(new NaiveState(stateFloats)).name("naive");

@@ -183,6 +183,19 @@ public final class RnnInference {
     }
 
     /**
+     * The precision each key's state values are stored in, {@link RnnOptions#STATE_PRECISION} (README
+     * "Reduced-precision state").
+     *
+     * @param precision {@code FLOAT32} (the default), or {@code BFLOAT16} or {@code FLOAT16}: half the
+     *     state's bytes, the state rounded after every engine step
+     * @return this builder
+     */
+    public RnnInference statePrecision(RnnOptions.StatePrecision precision) {
+        config.set(RnnOptions.STATE_PRECISION, precision);
+        return this;
+    }
+
+    /**
      * Puts each key's recurrent states after the event into its {@link Prediction#states()} (Keras
      * {@code return_state}), {@link RnnOptions#EMIT_STATES}.
      *

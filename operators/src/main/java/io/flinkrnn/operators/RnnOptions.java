@@ -49,6 +49,20 @@ public final class RnnOptions {
                     + "keeps the faster. nd4j, and auto, give up bit-identity with the java kernel "
                     + "(docs/SEMANTICS.md section 10).");
 
+    /**
+     * How each key's state values are stored: {@link StatePrecision#FLOAT32} (the default) or rounded
+     * to a 16-bit format after every engine step, which halves the state's bytes and moves outputs
+     * away from Keras's (README "Reduced-precision state").
+     */
+    public static final ConfigOption<StatePrecision> STATE_PRECISION = key("flink-rnn.state.precision")
+            .enumType(StatePrecision.class)
+            .defaultValue(StatePrecision.FLOAT32)
+            .withDescription("float32, bfloat16 or float16: the precision each key's state values are stored "
+                    + "in; the math stays float32. bfloat16 and float16 round the state after every engine "
+                    + "step (to nearest, ties to even) and store 2 bytes per value: outputs are no longer "
+                    + "float32's, but still the same bits on every backend and across restores "
+                    + "(README \"Reduced-precision state\").");
+
     /** Idle time after which a key's state is dropped; unset keeps states forever. */
     public static final ConfigOption<Duration> IDLE_TTL = key("flink-rnn.state.idle-ttl")
             .durationType()
@@ -171,6 +185,19 @@ public final class RnnOptions {
         JAVA,
         /** ND4J's SGEMM from {@code flink-rnn-kernel-nd4j}: within Keras's tolerance, not bit-identical. */
         ND4J
+    }
+
+    /** The precision each key's state values are stored in; the engine computes in float32 either way. */
+    public enum StatePrecision {
+        /** 4 bytes per value: outputs equal Keras's to 1e-5 (docs/SEMANTICS.md section 6). */
+        FLOAT32,
+        /** 2 bytes: float32's range with 8 significant bits, each rounding off by at most 2^-8 relative. */
+        BFLOAT16,
+        /**
+         * 2 bytes (IEEE binary16): 11 significant bits (at most 2^-11 relative off), but infinite beyond
+         * 65504 and subnormal below 2^-14.
+         */
+        FLOAT16
     }
 
     /** What happens to keys' states when a new model version takes over. */

@@ -10,6 +10,8 @@ import io.flinkrnn.jobs.state.RnnStates;
 import io.flinkrnn.jobs.state.SavepointOperator;
 import io.flinkrnn.jobs.state.StatesFile;
 import io.flinkrnn.operators.OperatorFacts;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
+import io.flinkrnn.operators.internal.EnumOptions;
 import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -127,7 +129,7 @@ public final class StateCommand implements Runnable {
                 while (it.hasNext()) {
                     RnnKeyState key = it.next();
                     census.add(key);
-                    valueBytes = Math.max(valueBytes, serializedBytes(key));
+                    valueBytes = Math.max(valueBytes, serializedBytes(key, operator.keyPrecision()));
                     if (wanted != null && !wanted.contains(key.key())) {
                         continue;
                     }
@@ -155,9 +157,10 @@ public final class StateCommand implements Runnable {
                     "operator uid %s: %s keyed state, max parallelism %d, written at parallelism %d%n",
                     operator.uid(), operator.format(), operator.maxParallelism(), operator.parallelism());
             out.printf(
-                    "state format: key state layout %s (this build reads 1 to %d)%s%s%n",
+                    "state format: key state layout %s (this build reads 1 to %d), %s values%s%s%n",
                     operator.keyLayout() == 0 ? "none (no key has state)" : operator.keyLayout(),
                     KeyStateSerializer.LAYOUT,
+                    EnumOptions.name(operator.keyPrecision()),
                     operator.idleTtl() ? ", with idle TTL" : "",
                     operator.eventTimeBuffer() ? ", with an event-time buffer" : "");
             out.println(
@@ -186,10 +189,10 @@ public final class StateCommand implements Runnable {
             }
         }
 
-        /** The key's bytes as this build's serializer writes them. */
-        private static int serializedBytes(RnnKeyState key) throws IOException {
+        /** The key's bytes as this build's serializer writes them in the savepoint's precision. */
+        private static int serializedBytes(RnnKeyState key, StatePrecision precision) throws IOException {
             DataOutputSerializer bytes = new DataOutputSerializer(64 + key.values().length * Float.BYTES);
-            KeyStateSerializer.INSTANCE.serialize(key.toKeyState(), bytes);
+            KeyStateSerializer.of(precision).serialize(key.toKeyState(), bytes);
             return bytes.length();
         }
 
@@ -333,6 +336,12 @@ public final class StateCommand implements Runnable {
         String stateBackend = "hashmap";
 
         @Option(
+                names = "--state-precision",
+                description = "What the keys' state values are stored in, as the job's "
+                        + "flink-rnn.state.precision: float32, bfloat16 or float16. Default: ${DEFAULT-VALUE}.")
+        String statePrecision = "float32";
+
+        @Option(
                 names = "--temp-dir",
                 description =
                         "Where the history is split by key into buckets while it is served (about its own size on "
@@ -344,6 +353,7 @@ public final class StateCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            StatePrecision precision = EnumOptions.parse(StatePrecision.class, statePrecision, "--state-precision");
             if (maxParallelism < 1 || maxParallelism > KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM) {
                 throw new IllegalArgumentException("--max-parallelism must be between 1 and "
                         + KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM + ", got " + maxParallelism);
@@ -353,7 +363,14 @@ public final class StateCommand implements Runnable {
             long start = System.nanoTime();
             PrintWriter err = spec.commandLine().getErr();
             RnnStates.Bootstrap written = RnnStates.bootstrap(
-                    model.inference(), history, target, maxParallelism, uid, backend, tempDir, progress -> {
+                    model.inference().statePrecision(precision),
+                    history,
+                    target,
+                    maxParallelism,
+                    uid,
+                    backend,
+                    tempDir,
+                    progress -> {
                         err.printf("%.0f s: %s%n", (System.nanoTime() - start) / 1e9, progress);
                         err.flush();
                     });

@@ -43,6 +43,7 @@ record RunFlag(String name, ConfigOption<?> option, String help) {
             of("--format", RunOptions.FORMAT),
             of("--bundle-size", RnnOptions.BUNDLE_MAX_EVENTS),
             of("--bundle-delay", RnnOptions.BUNDLE_MAX_DELAY),
+            of("--state-precision", RnnOptions.STATE_PRECISION),
             new RunFlag("--checkpoint-interval", CheckpointingOptions.CHECKPOINTING_INTERVAL, "e.g. 10s. Default 10s."),
             new RunFlag("--checkpoint-dir", CheckpointingOptions.CHECKPOINTS_DIRECTORY, "e.g. file:///checkpoints."),
             new RunFlag("--from-checkpoint", StateRecoveryOptions.SAVEPOINT_PATH, "A retained chk-N or a savepoint."),

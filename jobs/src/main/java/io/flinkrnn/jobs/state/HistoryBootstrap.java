@@ -60,7 +60,7 @@ final class HistoryBootstrap {
             StateBootstrapTransformation<SavedKey> states = OperatorTransformation.bootstrapWith(keys)
                     .setMaxParallelism(maxParallelism)
                     .keyBy(SavedKey::key, Types.STRING)
-                    .transform(new SavedKeyWriter(facts, false));
+                    .transform(new SavedKeyWriter(facts, false, settings.statePrecision()));
             SavepointWriter.newSavepoint(env, backend, maxParallelism)
                     .withOperator(OperatorIdentifier.forUid(uid), states)
                     .write(out);

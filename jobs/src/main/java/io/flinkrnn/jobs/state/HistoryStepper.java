@@ -4,6 +4,7 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.internal.model.ModelLoader;
+import io.flinkrnn.operators.state.HalfFloats;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -14,11 +15,12 @@ import org.apache.flink.util.Collector;
 /**
  * Serves each key of a history bucket ({@link HistoryBuckets}) through the engine as the operator
  * serves a fresh key's events: from the model's zero state, one engine step per event in the key's
- * order, the last event's timestamp kept, and a fresh state after a session gap if the settings
- * have one; outputs are dropped. It emits each key once, with the state after its last event: what
- * the live job would hold. Up to {@link #BATCH} keys share each engine step, step i serving the i-th
- * event of each that has one (docs/SEMANTICS.md section 10: a key's bits do not depend on which keys
- * share its step). Counts keys, events and rejected rows in the job's accumulators.
+ * order, the last event's timestamp kept, the state rounded to the settings' state precision after
+ * each step, and a fresh state after a session gap if the settings have one; outputs are dropped. It
+ * emits each key once, with the state after its last event: what the live job would hold. Up to
+ * {@link #BATCH} keys share each engine step, step i serving the i-th event of each that has one
+ * (docs/SEMANTICS.md section 10: a key's bits do not depend on which keys share its step). Counts
+ * keys, events and rejected rows in the job's accumulators.
  */
 final class HistoryStepper extends RichFlatMapFunction<Long, SavedKey> {
 
@@ -107,6 +109,11 @@ final class HistoryStepper extends RichFlatMapFunction<Long, SavedKey> {
                 }
             }
             model.step(rows, input, rowState, output, emitted);
+            // After every step, as the operator rounds: the next event must see the bits the live job
+            // would have stored.
+            for (int row = 0; row < rows; row++) {
+                HalfFloats.round(rowState[row], settings.statePrecision());
+            }
         }
         return states;
     }

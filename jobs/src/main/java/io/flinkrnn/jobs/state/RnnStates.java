@@ -160,7 +160,7 @@ public final class RnnStates {
         StateBootstrapTransformation<SavedKey> kept = OperatorTransformation.bootstrapWith(edited)
                 .setMaxParallelism(operator.maxParallelism())
                 .keyBy(SavedKey::key, Types.STRING)
-                .transform(BufferTimersOperator.factory(new SavedKeyWriter(facts(), buffer)));
+                .transform(BufferTimersOperator.factory(new SavedKeyWriter(facts(), buffer, operator.keyPrecision())));
         SavepointWriter writer = SavepointWriter.fromExistingSavepoint(env, operator.savepoint(), backend())
                 .removeOperator(id());
         // Flink's writer fails on an operator that had finished (it types the carried operators by

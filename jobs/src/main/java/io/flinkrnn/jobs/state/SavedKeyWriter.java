@@ -2,6 +2,7 @@ package io.flinkrnn.jobs.state;
 
 import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
 import io.flinkrnn.operators.state.KeyState;
 import io.flinkrnn.operators.state.KeyStateSerializer;
@@ -21,7 +22,8 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 
 /**
  * Writes the flink-rnn operator's state into a new savepoint the way the operator itself would:
- * each key's {@link KeyState} under the operator's state name and serializer, its buffered events
+ * each key's {@link KeyState} under the operator's state name and serializer (of the values'
+ * precision the restoring job stores, so a savepoint of bfloat16 state stays one), its buffered events
  * under the operator's event-time buffer ({@link BufferTimersOperator} registers their timers), and
  * the {@link OperatorFacts} (epoch, model version and layout) in the union state every subtask of
  * the operator reads on restore. {@code state edit} hands it the keys it keeps, {@code state
@@ -33,21 +35,28 @@ final class SavedKeyWriter extends KeyedStateBootstrapFunction<String, SavedKey>
 
     private final OperatorFacts facts;
     private final boolean eventTimeBuffer;
+    private final StatePrecision precision;
     private transient ListState<OperatorFacts> factsState;
     /** The keyed state the operator restores, {@code RnnInferenceOperator.STATE_NAME}. */
     private transient ValueState<KeyState> keyState;
 
     private transient MapState<Long, List<RnnEvent>> buffer;
 
-    SavedKeyWriter(OperatorFacts facts, boolean eventTimeBuffer) {
+    /**
+     * @param precision what the restoring job stores the keys' values in: the edited savepoint's, which
+     *     the copy keeps, or the bootstrapped job's
+     */
+    SavedKeyWriter(OperatorFacts facts, boolean eventTimeBuffer, StatePrecision precision) {
         this.facts = facts;
         this.eventTimeBuffer = eventTimeBuffer;
+        this.precision = precision;
     }
 
     @Override
     public void open(OpenContext context) throws Exception {
         keyState = getRuntimeContext()
-                .getState(new ValueStateDescriptor<>(RnnInferenceOperator.STATE_NAME, KeyStateSerializer.INSTANCE));
+                .getState(
+                        new ValueStateDescriptor<>(RnnInferenceOperator.STATE_NAME, KeyStateSerializer.of(precision)));
         if (eventTimeBuffer) {
             buffer = getRuntimeContext().getMapState(SavedKeyReader.bufferDescriptor());
         }

@@ -1,6 +1,8 @@
 package io.flinkrnn.jobs.state;
 
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import io.flinkrnn.operators.internal.RnnInferenceOperator;
+import io.flinkrnn.operators.state.KeyStateSerializer;
 import io.flinkrnn.operators.state.LayoutSnapshot;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -25,11 +27,12 @@ import org.apache.flink.state.api.runtime.SavepointLoader;
 /**
  * What a savepoint's metadata says about the flink-rnn operator of one uid, before any state is
  * read: whether it is there, how its keyed state was written (RocksDB's native format needs RocksDB
- * to read it, a canonical savepoint any backend), which {@code KeyStateSerializer} layout the keys
- * are in, whether keys carry idle TTL, whether events wait in the event-time buffer, and the keyed
- * state's size on disk.
+ * to read it, a canonical savepoint any backend), which {@code KeyStateSerializer} layout and value
+ * precision the keys are in, whether keys carry idle TTL, whether events wait in the event-time
+ * buffer, and the keyed state's size on disk.
  *
  * @param keyLayout the key state layout the savepoint records, or 0 when no key has state
+ * @param keyPrecision what the keys' state values are stored in (float32 when no key has state)
  * @param keyedBytes the size of the operator's keyed state in the savepoint, every state and timer
  *     included
  * @param idleTtl the keys' state was written with Flink's state TTL (the job's idle TTL)
@@ -44,6 +47,7 @@ public record SavepointOperator(
         int parallelism,
         boolean nativeRocksDb,
         int keyLayout,
+        StatePrecision keyPrecision,
         boolean idleTtl,
         boolean eventTimeBuffer,
         long keyedBytes,
@@ -60,6 +64,7 @@ public record SavepointOperator(
                         + uid + "'; its operators' uids: " + uids(metadata)));
         boolean nativeRocksDb = false;
         int layout = 0;
+        StatePrecision precision = StatePrecision.FLOAT32;
         boolean ttl = false;
         boolean buffer = false;
         long bytes = 0;
@@ -78,6 +83,7 @@ public record SavepointOperator(
                                     + "state serializer (" + values.getClass().getName() + ")");
                         }
                         layout = keys.layout();
+                        precision = ((KeyStateSerializer.Snapshot) keys).precision();
                         ttl |= !(values instanceof LayoutSnapshot);
                     }
                     buffer |= state.getName().equals(RnnInferenceOperator.EVENT_TIME_BUFFER_NAME);
@@ -91,6 +97,7 @@ public record SavepointOperator(
                 operator.getParallelism(),
                 nativeRocksDb,
                 layout,
+                precision,
                 ttl,
                 buffer,
                 bytes,

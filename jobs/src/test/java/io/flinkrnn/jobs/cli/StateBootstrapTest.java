@@ -7,24 +7,32 @@ import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
 import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
+import io.flinkrnn.operators.internal.EnumOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code flink-rnn state bootstrap}: job A serves history and live events; job B starts from a
  * savepoint bootstrapped from the history alone, at another parallelism and backend, and serves the
- * live events. B's outputs must be A's, bit for bit (docs/SEMANTICS.md section 10), and both Keras's.
+ * live events. B's outputs must be A's, bit for bit (docs/SEMANTICS.md section 10), and both Keras's;
+ * with bfloat16 state too, which the bootstrap writes as the job rounds it and {@code edit} keeps.
  */
 class StateBootstrapTest extends StateCliTest {
 
     static final Fixture SWAP = Fixture.named("keras3_swap");
     static final int COPIES = 50;
 
-    @Test
-    void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory() throws Exception {
+    @ParameterizedTest
+    @EnumSource(names = {"FLOAT32", "BFLOAT16"})
+    void aJobStartedFromTheBootstrapContinuesBitForBitAsTheJobThatServedTheHistory(StatePrecision precision)
+            throws Exception {
+        double tolerance = FixtureJob.kerasTolerance(precision);
         int cut = SWAP.meta().path("swap_row").asInt();
         int end = SWAP.eventRows().size();
         List<RnnEvent> history = FixtureJob.copies(SWAP, 0, cut, COPIES);
@@ -33,8 +41,8 @@ class StateBootstrapTest extends StateCliTest {
 
         List<RnnEvent> all = new ArrayList<>(history);
         all.addAll(live);
-        List<CsvRow> a = FixtureJob.run(v1, null, all, 2, "hashmap");
-        KerasExpectations.assertMatches(a, FixtureJob.expectedCopies(SWAP, 0, end, COPIES));
+        List<CsvRow> a = FixtureJob.run(v1, null, all, 2, "hashmap", null, precision);
+        KerasExpectations.assertMatches(a, FixtureJob.expectedCopies(SWAP, 0, end, COPIES), tolerance);
 
         Path csv = dir.resolve("history.csv");
         FixtureJob.writeHistory(csv, history);
@@ -48,15 +56,17 @@ class StateBootstrapTest extends StateCliTest {
                         "--out",
                         savepoint.toString(),
                         "--max-parallelism",
-                        "256"))
+                        "256",
+                        "--state-precision",
+                        EnumOptions.name(precision)))
                 .as(err.toString())
                 .isZero();
         assertThat(out.toString())
                 .contains(": " + 3 * COPIES + " keys from " + String.format("%,d", history.size()) + " events of ")
                 .contains("model v1.keras [input 4, LSTM(8, 8), output 2]");
 
-        List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb");
-        KerasExpectations.assertMatches(b, FixtureJob.expectedCopies(SWAP, cut, end, COPIES));
+        List<CsvRow> b = FixtureJob.run(v1, savepoint.toUri().toString(), live, 3, "rocksdb", null, precision);
+        KerasExpectations.assertMatches(b, FixtureJob.expectedCopies(SWAP, cut, end, COPIES), tolerance);
         FixtureJob.assertSameBits(b, a, live);
 
         assertThat(state("inspect", "--savepoint", savepoint.toString(), "--model", v1.toString()))
@@ -65,7 +75,30 @@ class StateBootstrapTest extends StateCliTest {
         assertThat(out.toString())
                 .contains("max parallelism 256")
                 .contains("written by: model v1.keras [input 4, LSTM(8, 8), output 2]")
-                .contains("keys: " + 3 * COPIES + " (0 reset");
+                .contains("keys: " + 3 * COPIES + " (0 reset")
+                .contains(", " + EnumOptions.name(precision) + " values");
+
+        Path drop = dir.resolve("drop.txt");
+        Files.writeString(drop, history.get(0).key() + "\n");
+        Path edited = dir.resolve("edited");
+        assertThat(state(
+                        "edit",
+                        "--savepoint",
+                        savepoint.toString(),
+                        "--out",
+                        edited.toString(),
+                        "--drop-keys",
+                        drop.toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(state("inspect", "--savepoint", edited.toString()))
+                .as(err.toString())
+                .isZero();
+        // 16 bytes of header and the LSTM(8)'s h and c, its last output and event counter: 2 or 4 bytes each.
+        assertThat(out.toString())
+                .contains("keys: " + (3 * COPIES - 1) + " (0 reset")
+                .contains(", " + EnumOptions.name(precision) + " values")
+                .contains(", " + (precision == StatePrecision.FLOAT32 ? 92 : 54) + " of serialized state");
     }
 
     @Test

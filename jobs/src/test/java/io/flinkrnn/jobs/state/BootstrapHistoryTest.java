@@ -8,6 +8,7 @@ import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,16 +20,18 @@ import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link RnnStates#bootstrap} serves each key's rows together, whatever their place in the file:
  * keys interleave row by row, one key's history has a session gap, and two rows are rejected (one
  * malformed, one out of its key's order). Job A serves history and live events with the session
  * gap; job B starts from the bootstrap and serves the live events: its outputs are A's bit for bit,
- * both are Keras's, and each key's last timestamp is its last served history row's.
+ * both are Keras's, and each key's last timestamp is its last served history row's. With bfloat16
+ * state too: every row of every batched step is rounded as the job rounds it.
  */
 class BootstrapHistoryTest {
 
@@ -55,8 +58,10 @@ class BootstrapHistoryTest {
     @TempDir
     Path dir;
 
-    @Test
-    void interleavedKeysWithASessionGapAndRejectedRowsBootstrapToTheStatesTheJobHolds() throws Exception {
+    @ParameterizedTest
+    @EnumSource(names = {"FLOAT32", "BFLOAT16"})
+    void interleavedKeysWithASessionGapAndRejectedRowsBootstrapToTheStatesTheJobHolds(StatePrecision precision)
+            throws Exception {
         int cut = SWAP.meta().path("swap_row").asInt();
         int end = SWAP.eventRows().size();
         Path model = SWAP.dir().resolve("v1.keras");
@@ -84,8 +89,8 @@ class BootstrapHistoryTest {
             }
         }
 
-        List<CsvRow> a = FixtureJob.run(model, null, concat(history, live), 2, "hashmap", SESSION_GAP);
-        KerasExpectations.assertMatches(a, expected);
+        List<CsvRow> a = FixtureJob.run(model, null, concat(history, live), 2, "hashmap", SESSION_GAP, precision);
+        KerasExpectations.assertMatches(a, expected, FixtureJob.kerasTolerance(precision));
 
         Path csv = dir.resolve("history.csv");
         FixtureJob.writeHistory(csv, history);
@@ -102,7 +107,9 @@ class BootstrapHistoryTest {
         Files.write(csv, lines);
         String savepoint = dir.resolve("bootstrapped").toUri().toString();
         RnnStates.Bootstrap written = RnnStates.bootstrap(
-                RnnInference.forModel(ModelSource.of(model)).sessionGap(SESSION_GAP),
+                RnnInference.forModel(ModelSource.of(model))
+                        .sessionGap(SESSION_GAP)
+                        .statePrecision(precision),
                 csv,
                 savepoint,
                 128,
@@ -129,8 +136,8 @@ class BootstrapHistoryTest {
         }
         assertThat(lastSaved).isEqualTo(lastServed);
 
-        List<CsvRow> b = FixtureJob.run(model, savepoint, live, 3, "rocksdb", SESSION_GAP);
-        KerasExpectations.assertMatches(b, expectedLive);
+        List<CsvRow> b = FixtureJob.run(model, savepoint, live, 3, "rocksdb", SESSION_GAP, precision);
+        KerasExpectations.assertMatches(b, expectedLive, FixtureJob.kerasTolerance(precision));
         FixtureJob.assertSameBits(b, a, live);
     }
 

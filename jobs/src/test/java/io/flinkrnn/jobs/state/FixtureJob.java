@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.CsvRow;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.model.fixtures.KerasExpectations;
 import io.flinkrnn.operators.ModelSource;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.RnnInference;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,12 +40,21 @@ public final class FixtureJob {
     /** Outputs as Keras's rows: key, t, outputs. */
     public static List<CsvRow> run(Path model, String savepoint, List<RnnEvent> events, int parallelism, String backend)
             throws Exception {
-        return run(model, savepoint, events, parallelism, backend, null);
+        return run(model, savepoint, events, parallelism, backend, null, StatePrecision.FLOAT32);
     }
 
-    /** {@link #run} with a session gap ({@code null} for none). */
+    /**
+     * {@link #run(Path, String, List, int, String)} with a session gap ({@code null} for none),
+     * storing the keys' states in {@code precision}.
+     */
     public static List<CsvRow> run(
-            Path model, String savepoint, List<RnnEvent> events, int parallelism, String backend, Duration sessionGap)
+            Path model,
+            String savepoint,
+            List<RnnEvent> events,
+            int parallelism,
+            String backend,
+            Duration sessionGap,
+            StatePrecision precision)
             throws Exception {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
@@ -62,7 +73,9 @@ public final class FixtureJob {
                         "fixture events")
                 // One reader keeps each key's events in order.
                 .setParallelism(1);
-        RnnInference inference = RnnInference.forModel(ModelSource.of(model)).bundle(32, Duration.ofMillis(5));
+        RnnInference inference = RnnInference.forModel(ModelSource.of(model))
+                .bundle(32, Duration.ofMillis(5))
+                .statePrecision(precision);
         if (sessionGap != null) {
             inference.sessionGap(sessionGap);
         }
@@ -73,6 +86,18 @@ public final class FixtureJob {
             it.forEachRemaining(p -> out.add(new CsvRow(p.key(), p.timestamp(), p.outputs())));
         }
         return out;
+    }
+
+    /**
+     * How far a job's outputs may be from Keras's with its state in {@code precision}: the bound
+     * README "Reduced-precision state" states for the fixtures.
+     */
+    public static double kerasTolerance(StatePrecision precision) {
+        return switch (precision) {
+            case FLOAT32 -> KerasExpectations.TOLERANCE;
+            case BFLOAT16 -> 3e-3;
+            case FLOAT16 -> 5e-4;
+        };
     }
 
     public static RnnEvent event(String key, CsvRow row) {

@@ -25,6 +25,7 @@ public final class KeyFreshness {
 
     private final Duration sessionGap;
     private final Duration idleTtl;
+    private final KeyStateSerializer serializer;
     private final ModelSwitch models;
     private final Counter modelStateResets;
     private int epoch;
@@ -38,6 +39,7 @@ public final class KeyFreshness {
     public KeyFreshness(RnnSettings settings, ModelSwitch models, OperatorFacts restored, Counter modelStateResets) {
         this.sessionGap = settings.sessionGap();
         this.idleTtl = settings.idleTtl();
+        this.serializer = KeyStateSerializer.of(settings.statePrecision());
         this.models = models;
         this.modelStateResets = modelStateResets;
         this.epoch = restored.epoch();
@@ -46,7 +48,7 @@ public final class KeyFreshness {
 
     /** The keyed state of each key's {@link KeyState}, with the idle TTL when one is set. */
     public ValueStateDescriptor<KeyState> stateDescriptor(String name) {
-        ValueStateDescriptor<KeyState> descriptor = new ValueStateDescriptor<>(name, KeyStateSerializer.INSTANCE);
+        ValueStateDescriptor<KeyState> descriptor = new ValueStateDescriptor<>(name, serializer);
         if (idleTtl != null) {
             descriptor.enableTimeToLive(StateTtlConfig.newBuilder(idleTtl)
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)

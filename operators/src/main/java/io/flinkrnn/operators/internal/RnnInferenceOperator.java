@@ -11,7 +11,9 @@ import io.flinkrnn.operators.internal.bundle.CountOrDelayBundleTrigger;
 import io.flinkrnn.operators.internal.bundle.EventBundle;
 import io.flinkrnn.operators.internal.bundle.InferenceBundleFunction;
 import io.flinkrnn.operators.internal.model.ModelSwitch;
+import io.flinkrnn.operators.state.HalfFloats;
 import io.flinkrnn.operators.state.KeyState;
+import io.flinkrnn.operators.state.KeyStateSerializer;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.annotation.Internal;
@@ -99,7 +101,7 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         super.open();
         models = new ModelSwitch(settings, restored.version(), restored.generation(), getOperatorName());
         bundle = new EventBundle();
-        metrics = new RnnMetrics(getMetricGroup(), bundle);
+        metrics = new RnnMetrics(getMetricGroup(), bundle, KeyStateSerializer.of(settings.statePrecision()));
         freshness = new KeyFreshness(settings, models, restored, metrics.modelStateResets);
         if (models.resume(restored.version(), restored.layout()) == ModelSwitch.Outcome.SWITCHED_RESETTING_STATES) {
             freshness.startEveryKeyFresh();
@@ -313,10 +315,20 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
         trigger.reset();
     }
 
+    /**
+     * The key's stored state, rounded to the state precision: a no-op on state this job wrote, but
+     * state restored from another precision is float32 on the heap until written again (the hashmap
+     * backend keeps restored objects, where RocksDB rewrites them on restore), so every backend serves
+     * the same bits from it.
+     */
     @Override
     public KeyState read(String key) throws Exception {
         setCurrentKey(key);
-        return keyState.value();
+        KeyState stored = keyState.value();
+        if (stored != null) {
+            HalfFloats.round(stored.values, settings.statePrecision());
+        }
+        return stored;
     }
 
     @Override

@@ -31,13 +31,16 @@ final class RnnMetrics {
     final BundleMetrics bundle;
 
     private final MetricGroup group;
+    private final KeyStateSerializer stateSerializer;
     private final Set<String> versionsShown = new HashSet<>();
     private volatile String version;
     private volatile long stateBytesPerKey;
     private volatile long keysRestored;
     private volatile long keysCleared;
 
-    RnnMetrics(MetricGroup operatorGroup, EventBundle pending) {
+    /** @param stateSerializer writes the keys' states, for {@code stateBytesPerKey} */
+    RnnMetrics(MetricGroup operatorGroup, EventBundle pending, KeyStateSerializer stateSerializer) {
+        this.stateSerializer = stateSerializer;
         group = operatorGroup.addGroup("flinkrnn");
         events = group.counter("events");
         rejects = group.counter("rejects");
@@ -77,10 +80,10 @@ final class RnnMetrics {
     }
 
     /** What the state serializer writes for one key: the state's size in RocksDB and in checkpoints. */
-    private static long serializedSize(float[] freshState) {
+    private long serializedSize(float[] freshState) {
         DataOutputSerializer out = new DataOutputSerializer(64 + freshState.length * Float.BYTES);
         try {
-            KeyStateSerializer.INSTANCE.serialize(new KeyState(freshState, Long.MIN_VALUE, 0), out);
+            stateSerializer.serialize(new KeyState(freshState, Long.MIN_VALUE, 0), out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

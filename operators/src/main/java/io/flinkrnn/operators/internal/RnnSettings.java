@@ -21,6 +21,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param ordering whether an event whose ts is not after its key's last one is rejected
  * @param forecastMaxHorizon most steps a forecast control may ask for
  * @param kernel which kernel compiled models run on
+ * @param statePrecision what each key's state values are rounded to and stored in
  */
 @Internal
 public record RnnSettings(
@@ -37,7 +38,8 @@ public record RnnSettings(
         RnnOptions.SwapPolicy swapPolicy,
         Duration pollInterval,
         int forecastMaxHorizon,
-        RnnOptions.Kernel kernel)
+        RnnOptions.Kernel kernel,
+        RnnOptions.StatePrecision statePrecision)
         implements Serializable {
 
     public RnnSettings {
@@ -88,7 +90,8 @@ public record RnnSettings(
                 config.get(RnnOptions.SWAP_POLICY),
                 config.getOptional(RnnOptions.POLL_INTERVAL).orElse(null),
                 config.get(RnnOptions.FORECAST_MAX_HORIZON),
-                EnumOptions.get(config, RnnOptions.KERNEL, RnnOptions.KERNEL.key()));
+                EnumOptions.get(config, RnnOptions.KERNEL, RnnOptions.KERNEL.key()),
+                EnumOptions.get(config, RnnOptions.STATE_PRECISION, RnnOptions.STATE_PRECISION.key()));
     }
 
     public static RnnSettings defaults(ModelSource model) {

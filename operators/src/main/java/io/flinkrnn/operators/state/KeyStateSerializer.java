@@ -1,8 +1,12 @@
 package io.flinkrnn.operators.state;
 
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -19,6 +23,12 @@ import org.apache.flink.core.memory.DataOutputView;
  *   <li>the same without the event count: 8 bytes less per key.
  * </ol>
  *
+ * <p>The values' {@link StatePrecision} is recorded beside the layout: float32 values are 4 bytes
+ * each, bfloat16 and float16 values 2 ({@link FloatBytes}). A float32 serializer's snapshot is exactly
+ * what builds before reduced precision wrote, so they restore it; a 16-bit one records its precision
+ * in a newer snapshot version. Restoring state of one precision into a job of another migrates it:
+ * float32 values are rounded once to 16 bits, 16-bit values widen to float32 exactly.
+ *
  * A change of the bytes is a new layout: add it here, bump {@link #LAYOUT}, and commit savepoints
  * of it beside the older ones ({@code StateSavepointWriter}).
  */
@@ -30,17 +40,32 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     /** The layout this build writes. */
     public static final int LAYOUT = 2;
 
-    public static final KeyStateSerializer INSTANCE = new KeyStateSerializer(LAYOUT);
+    /** The serializer of float32 state, the default. */
+    public static final KeyStateSerializer INSTANCE = new KeyStateSerializer(LAYOUT, StatePrecision.FLOAT32);
 
     private final int layout;
+    private final StatePrecision precision;
 
-    private KeyStateSerializer(int layout) {
+    private KeyStateSerializer(int layout, StatePrecision precision) {
         this.layout = layout;
+        this.precision = precision;
     }
 
-    /** A serializer of {@code layout}, which restores state written in it. */
-    static KeyStateSerializer ofLayout(int layout) {
-        return layout == LAYOUT ? INSTANCE : new KeyStateSerializer(layout);
+    /** The serializer a job whose state is stored in {@code precision} writes with. */
+    public static KeyStateSerializer of(StatePrecision precision) {
+        return restoring(LAYOUT, precision);
+    }
+
+    /** A serializer of {@code layout} and {@code precision}, which restores state written in them. */
+    static KeyStateSerializer restoring(int layout, StatePrecision precision) {
+        return layout == LAYOUT && precision == StatePrecision.FLOAT32
+                ? INSTANCE
+                : new KeyStateSerializer(layout, precision);
+    }
+
+    /** What the values are stored in. */
+    public StatePrecision precision() {
+        return precision;
     }
 
     /** Bytes before the float count. */
@@ -86,7 +111,7 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
             out.writeLong(0);
         }
         out.writeInt(s.values.length);
-        FloatBytes.write(s.values, out);
+        FloatBytes.write(s.values, precision, out);
     }
 
     @Override
@@ -96,7 +121,7 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         if (layout == 1) {
             in.skipBytesToRead(8);
         }
-        return new KeyState(FloatBytes.read(in, in.readInt()), lastTimestamp, epoch);
+        return new KeyState(FloatBytes.read(in, in.readInt(), precision), lastTimestamp, epoch);
     }
 
     @Override
@@ -113,41 +138,95 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         out.write(header);
         int n = in.readInt();
         out.writeInt(n);
-        byte[] values = new byte[n * Float.BYTES];
+        byte[] values = new byte[n * FloatBytes.width(precision)];
         in.readFully(values);
         out.write(values);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof KeyStateSerializer other && other.layout == layout;
+        return o instanceof KeyStateSerializer other && other.layout == layout && other.precision == precision;
     }
 
     @Override
     public int hashCode() {
-        return layout;
+        return 31 * layout + precision.ordinal();
     }
 
     @Override
     public TypeSerializerSnapshot<KeyState> snapshotConfiguration() {
-        return new Snapshot(layout);
+        return new Snapshot(layout, precision);
     }
 
-    /** Records the layout; restores state of every older layout by rewriting it in the current one. */
+    /**
+     * Records the layout and the values' precision; restores state of every older layout, and of
+     * another precision, by rewriting it in the current ones.
+     */
     public static final class Snapshot extends LayoutSnapshot<KeyState> {
 
-        /** For Flink, which reads the layout from the checkpoint. */
+        /** The snapshot version that adds the precision after the layout; float32 keeps writing the older one. */
+        private static final int WITH_PRECISION = 5;
+
+        private StatePrecision precision;
+
+        /** For Flink, which reads the layout and precision from the checkpoint. */
         public Snapshot() {
-            this(LAYOUT);
+            this(LAYOUT, StatePrecision.FLOAT32);
         }
 
-        Snapshot(int layout) {
+        Snapshot(int layout, StatePrecision precision) {
             super("flink-rnn key", LAYOUT, layout);
+            this.precision = precision;
+        }
+
+        /** What the values were stored in. */
+        public StatePrecision precision() {
+            return precision;
+        }
+
+        @Override
+        public int getCurrentVersion() {
+            return precision == StatePrecision.FLOAT32 ? super.getCurrentVersion() : WITH_PRECISION;
+        }
+
+        @Override
+        public void writeSnapshot(DataOutputView out) throws IOException {
+            super.writeSnapshot(out);
+            if (precision != StatePrecision.FLOAT32) {
+                out.writeUTF(precision.name());
+            }
+        }
+
+        @Override
+        public void readSnapshot(int readVersion, DataInputView in, ClassLoader userCodeClassLoader)
+                throws IOException {
+            boolean withPrecision = readVersion == WITH_PRECISION;
+            super.readSnapshot(withPrecision ? super.getCurrentVersion() : readVersion, in, userCodeClassLoader);
+            precision = withPrecision ? precision(in.readUTF()) : StatePrecision.FLOAT32;
+        }
+
+        private static StatePrecision precision(String name) throws IOException {
+            return Arrays.stream(StatePrecision.values())
+                    .filter(p -> p.name().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new IOException("flink-rnn key state has values in precision '"
+                            + name.toLowerCase(Locale.ROOT) + "', written by a newer flink-rnn; this build reads "
+                            + "float32, bfloat16 and float16"));
         }
 
         @Override
         protected TypeSerializer<KeyState> serializer(int layout) {
-            return ofLayout(layout);
+            return restoring(layout, precision);
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<KeyState> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<KeyState> old) {
+            TypeSerializerSchemaCompatibility<KeyState> layouts = super.resolveSchemaCompatibility(old);
+            boolean samePrecision = !(old instanceof Snapshot written) || written.precision == precision;
+            return layouts.isCompatibleAsIs() && !samePrecision
+                    ? TypeSerializerSchemaCompatibility.compatibleAfterMigration()
+                    : layouts;
         }
     }
 }

@@ -4,6 +4,7 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.internal.RnnSettings;
+import io.flinkrnn.operators.state.HalfFloats;
 import io.flinkrnn.operators.state.KeyState;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -127,6 +128,9 @@ public final class InferenceBundleFunction {
         for (int i = 0; i < rows; i++) {
             RnnEvent event = rowEvents[i];
             KeyState state = rowStates[i];
+            // After every step, not when written back: a key's next event must see the same bits
+            // whether it is served in this bundle or after a round trip through keyed state.
+            HalfFloats.round(state.values, settings.statePrecision());
             state.lastTimestamp = event.timestamp();
             if (emitted[i]) {
                 metrics.outputs.inc();
