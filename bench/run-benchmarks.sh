@@ -11,11 +11,12 @@ QUICK="${1:-}"
 # The job's throughput runs use ParallelGC; its latency runs run in a JVM of their own with G1 and a
 # 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags). The bootstrap run gets a
 # 1 GiB heap: that it finishes in one shows its memory is bounded (a later -Xmx wins over BenchCli's).
-# The job's restore runs write and restore 10M keys (job --restore-keys; --quick: 100k) on tuned
-# RocksDB and on ForSt, each a job that writes the keys and one that restarts from their savepoint.
+# The job's restore runs write and restore RESTORE_KEYS keys (default 1M; job --restore-keys; --quick:
+# 100k) on tuned RocksDB and on ForSt, each a job that writes the keys and one that restarts from their
+# savepoint. RESTORE_KEYS=10000000 (the scale) writes three savepoints of about 16 GB each.
 # KERNEL_BASELINE=<commit>: the kernel bench also times that commit's engine beside this build's,
-# turn by turn in one JVM (KernelCommand --baseline), to show what a change cost. It is built here,
-# in a temporary worktree.
+# turn by turn in 3 fresh JVMs (KernelCommand --baseline), to show what a change cost. It is built
+# here, in a temporary worktree.
 BASELINE_ARGS=()
 if [ -n "${KERNEL_BASELINE:-}" ]; then
   base_dir="$(mktemp -d)"
@@ -28,7 +29,7 @@ if [ -n "${KERNEL_BASELINE:-}" ]; then
 fi
 for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap sql precision}; do
   case "$bench" in
-    job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,naive-forst-async,scale,restore-rocksdb,restore-forst,restore-forst-async); gc="" ;;
+    job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,naive-forst-async,scale,restore-rocksdb,restore-forst,restore-forst-async --restore-keys "${RESTORE_KEYS:-1000000}"); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
     bootstrap) args=(bootstrap); gc="-XX:+UseParallelGC -Xmx1g" ;;
     kernel) args=(kernel "${BASELINE_ARGS[@]}"); gc="" ;;

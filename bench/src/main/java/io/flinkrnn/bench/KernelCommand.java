@@ -75,11 +75,32 @@ final class KernelCommand implements Callable<Integer> {
             System.out.println("### Every kernel against the FMA peak");
             System.out.println();
         }
+        // C2 compiles the cells' activation loops after a second or two of calls, later than the
+        // matrix product's; without this the first rows would time their C1 code.
+        for (Kernel kernel : List.of(JavaKernel.INSTANCE, JavaKernel.SCALAR)) {
+            gflops(kernel, 64, 16, 1, quick ? 1.0 : 3.0, 0.1);
+        }
+        Nd4jKernel nd4j = new Nd4jKernel();
+        List<double[]> rows = new ArrayList<>();
+        for (int u : UNITS) {
+            for (int b : BATCHES) {
+                double flops = 2.0 * b * (2.0 * u) * (4.0 * u);
+                double vector = JavaKernel.INSTANCE.vectorized()
+                        ? gflops(JavaKernel.INSTANCE, u, b, flops, warm, time)
+                        : Double.NaN;
+                double scalar = gflops(JavaKernel.SCALAR, u, b, flops, warm, time);
+                double nd = gflops(nd4j, u, b, flops, warm, time);
+                double gemm = sgemm(u, b, flops, warm, time);
+                rows.add(new double[] {u, b, vector, scalar, nd, gemm});
+            }
+        }
+        // The peak's FMA loop runs after the kernels: compiled first, it left the kernel's Vector API
+        // calls 30-60% slower for the rest of the JVM (a TaskManager runs no such loop).
         int cores = Runtime.getRuntime().availableProcessors();
         double peak1 = Peak.gflops(1, quick ? 600 : 2000);
         double peakAll = Peak.gflops(cores, quick ? 600 : 2000);
         System.out.printf(
-                "# peak fp32 FMA (Vector API, %d lanes): %.1f GFLOP/s on 1 core, %.1f on %d cores%n",
+                "# peak fp32 FMA (Vector API, %d lanes): %.1f GFLOP/s on 1 core, %.1f on %d cores (measured after the kernels)%n",
                 Peak.lanes(), peak1, peakAll, cores);
         System.out.println("# engine kernels run on 1 thread (% of the 1-core peak); ND4J uses its own thread pool ("
                 + cores + " cores)");
@@ -96,40 +117,30 @@ final class KernelCommand implements Callable<Integer> {
                 "GFLOP/s",
                 true,
                 true);
-        // C2 compiles the cells' activation loops after a second or two of calls, later than the
-        // matrix product's; without this the first rows would time their C1 code.
-        for (Kernel kernel : List.of(JavaKernel.INSTANCE, JavaKernel.SCALAR)) {
-            gflops(kernel, 64, 16, 1, quick ? 1.0 : 3.0, 0.1);
-        }
-        Nd4jKernel nd4j = new Nd4jKernel();
-        List<String> crossovers = new ArrayList<>();
-        for (int u : UNITS) {
-            Integer crossover = null;
-            for (int b : BATCHES) {
-                double flops = 2.0 * b * (2.0 * u) * (4.0 * u);
-                double vector = JavaKernel.INSTANCE.vectorized()
-                        ? gflops(JavaKernel.INSTANCE, u, b, flops, warm, time)
-                        : Double.NaN;
-                double scalar = gflops(JavaKernel.SCALAR, u, b, flops, warm, time);
-                double nd = gflops(nd4j, u, b, flops, warm, time);
-                double gemm = sgemm(u, b, flops, warm, time);
-                double best = Math.max(Double.isNaN(vector) ? 0 : vector, scalar);
-                String fastest = nd > best ? "ND4J" : (best == scalar ? "scalar" : "vectorized");
-                if (nd > best && crossover == null) {
-                    crossover = b;
-                }
-                System.out.printf(
-                        "| %d | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.1f | %.1f | %s |%n",
-                        u, b, vector, 100 * vector / peak1, scalar, 100 * scalar / peak1, nd, gemm, fastest);
-                csv.add(String.format("%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f", u, b, vector, scalar, nd, gemm, peak1));
-                plot.point("vectorized u=" + u, b, vector);
-                plot.point("ND4J SGEMM u=" + u, b, gemm).dashed("ND4J SGEMM u=" + u);
+        Map<Integer, Integer> crossover = new LinkedHashMap<>();
+        for (double[] row : rows) {
+            int u = (int) row[0];
+            int b = (int) row[1];
+            double vector = row[2];
+            double scalar = row[3];
+            double nd = row[4];
+            double gemm = row[5];
+            double best = Math.max(Double.isNaN(vector) ? 0 : vector, scalar);
+            String fastest = nd > best ? "ND4J" : (best == scalar ? "scalar" : "vectorized");
+            crossover.putIfAbsent(u, null);
+            if (nd > best && crossover.get(u) == null) {
+                crossover.put(u, b);
             }
-            crossovers.add("units " + u + ": "
-                    + (crossover == null
-                            ? "ND4J never faster up to batch 1024"
-                            : "ND4J faster from batch " + crossover));
+            System.out.printf(
+                    "| %d | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.1f | %.1f | %s |%n",
+                    u, b, vector, 100 * vector / peak1, scalar, 100 * scalar / peak1, nd, gemm, fastest);
+            csv.add(String.format("%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f", u, b, vector, scalar, nd, gemm, peak1));
+            plot.point("vectorized u=" + u, b, vector);
+            plot.point("ND4J SGEMM u=" + u, b, gemm).dashed("ND4J SGEMM u=" + u);
         }
+        List<String> crossovers = new ArrayList<>();
+        crossover.forEach((u, b) -> crossovers.add("units " + u + ": "
+                + (b == null ? "ND4J never faster up to batch 1024" : "ND4J faster from batch " + b)));
         System.out.println();
         System.out.println("# crossover (ND4J kernel vs the fastest Java path): " + String.join("; ", crossovers));
         Files.createDirectories(out);

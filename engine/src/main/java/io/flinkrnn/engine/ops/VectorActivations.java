@@ -85,8 +85,8 @@ final class VectorActivations {
     /**
      * The sigmoid/tanh LSTM update of {@code rows} keys ({@link Activations#lstm}) over the whole
      * vectors of their {@code units}, with {@link FloatExp#lstmCell} and {@link
-     * FloatExp#lstmOutput}'s operations in their order. Each pass covers one gate of every row, so a
-     * tile takes six loops whatever its size, where one call per row and gate made a 32-unit layer's
+     * FloatExp#lstmOutput}'s operations in their order. Each pass covers one gate of every row (i and
+     * f together when units are whole vectors), so a tile takes five or six loops whatever its size, where one call per row and gate made a 32-unit layer's
      * loops two iterations long. Every exp runs inside the one loop method that holds exp's vectors,
      * and vectors never cross a call that C2 might not inline: a vector passed to a call that is not
      * inlined is boxed on the heap, several times slower. The gates' exps overwrite their z slots; c'
@@ -99,8 +99,13 @@ final class VectorActivations {
         int zf = zOffset + units;
         int zc = zf + units;
         int zo = zc + units;
-        exp(z, zOffset, n, rows, end, bias, 0, LSTM_SIGMOID);
-        exp(z, zf, n, rows, end, bias, units, LSTM_SIGMOID);
+        if (end == units) {
+            // i and f side by side, both sigmoids: one pass twice as wide.
+            exp(z, zOffset, n, rows, 2 * units, bias, 0, LSTM_SIGMOID);
+        } else {
+            exp(z, zOffset, n, rows, end, bias, 0, LSTM_SIGMOID);
+            exp(z, zf, n, rows, end, bias, units, LSTM_SIGMOID);
+        }
         exp(z, zc, n, rows, end, bias, 2 * units, LSTM_TANH);
         exp(z, zo, n, rows, end, bias, 3 * units, LSTM_SIGMOID);
         for (int r = 0, zr = 0, cr = cOffset; r < rows; r++, zr += n, cr += units) {
