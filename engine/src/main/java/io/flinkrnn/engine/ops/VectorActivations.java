@@ -86,8 +86,9 @@ final class VectorActivations {
      * The sigmoid/tanh LSTM update of {@code rows} keys ({@link Activations#lstm}) over the whole
      * vectors of their {@code units}, with {@link FloatExp#lstmCell} and {@link
      * FloatExp#lstmOutput}'s operations in their order. Each pass covers one gate of every row (i and
-     * f together when units are whole vectors), so a tile takes five or six loops whatever its size, where one call per row and gate made a 32-unit layer's
-     * loops two iterations long. Every exp runs inside the one loop method that holds exp's vectors,
+     * f together when units are whole vectors), so a tile takes five or six loops whatever its size,
+     * where one call per row and gate made a 32-unit layer's loops two iterations long. Every exp
+     * runs inside the one loop method that holds exp's vectors,
      * and vectors never cross a call that C2 might not inline: a vector passed to a call that is not
      * inlined is boxed on the heap, several times slower. The gates' exps overwrite their z slots; c'
      * and then its exp go through g's slot.
