@@ -117,6 +117,7 @@ final class KernelCommand implements Callable<Integer> {
                 "GFLOP/s",
                 true,
                 true);
+        // units -> the first batch at which ND4J beat the fastest Java path
         Map<Integer, Integer> crossover = new LinkedHashMap<>();
         for (double[] row : rows) {
             int u = (int) row[0];
@@ -127,9 +128,8 @@ final class KernelCommand implements Callable<Integer> {
             double gemm = row[5];
             double best = Math.max(Double.isNaN(vector) ? 0 : vector, scalar);
             String fastest = nd > best ? "ND4J" : (best == scalar ? "scalar" : "vectorized");
-            crossover.putIfAbsent(u, null);
-            if (nd > best && crossover.get(u) == null) {
-                crossover.put(u, b);
+            if (nd > best) {
+                crossover.putIfAbsent(u, b);
             }
             System.out.printf(
                     "| %d | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.1f | %.1f | %s |%n",
@@ -139,8 +139,12 @@ final class KernelCommand implements Callable<Integer> {
             plot.point("ND4J SGEMM u=" + u, b, gemm).dashed("ND4J SGEMM u=" + u);
         }
         List<String> crossovers = new ArrayList<>();
-        crossover.forEach((u, b) -> crossovers.add("units " + u + ": "
-                + (b == null ? "ND4J never faster up to batch 1024" : "ND4J faster from batch " + b)));
+        for (int u : UNITS) {
+            crossovers.add("units " + u + ": "
+                    + (crossover.containsKey(u)
+                            ? "ND4J faster from batch " + crossover.get(u)
+                            : "ND4J never faster up to batch 1024"));
+        }
         System.out.println();
         System.out.println("# crossover (ND4J kernel vs the fastest Java path): " + String.join("; ", crossovers));
         Files.createDirectories(out);
