@@ -11,9 +11,11 @@ QUICK="${1:-}"
 # The job's throughput runs use ParallelGC; its latency runs run in a JVM of their own with G1 and a
 # 5 ms pause goal, as a latency-minded TaskManager would (BenchCli.jvmFlags). The bootstrap run gets a
 # 1 GiB heap: that it finishes in one shows its memory is bounded (a later -Xmx wins over BenchCli's).
-# The job's restore runs write and restore RESTORE_KEYS keys (default 1M; job --restore-keys; --quick:
-# 100k) on tuned RocksDB and on ForSt, each a job that writes the keys and one that restarts from their
-# savepoint. RESTORE_KEYS=10000000 (the issue's scale) writes three savepoints of about 16 GB each.
+# The job's restore runs write and restore 1M keys (--quick: 100k) on tuned RocksDB and on ForSt, each
+# a job that writes the keys and one that restarts from their savepoint. The scale runs (SCALE_KEYS,
+# default 10M; --quick: 1M) run the operator and the naive job over that many keys on tuned RocksDB,
+# restart the operator from a savepoint of them (about 16 GB), and run the operator with bfloat16 state.
+# compare-avx2 is compare in a JVM held to 256-bit vectors (-XX:UseAVX=2), as on an AVX2-only host.
 # KERNEL_BASELINE=<commit>: the kernel bench also times that commit's engine beside this build's,
 # turn by turn in 3 fresh JVMs (KernelCommand --baseline), to show what a change cost. It is built
 # here, in a temporary worktree.
@@ -27,9 +29,13 @@ if [ -n "${KERNEL_BASELINE:-}" ]; then
     | grep -v -e '-tests\.jar$' -e '-sources\.jar$' -e '-javadoc\.jar$' | paste -sd: -)"
   BASELINE_ARGS=(--baseline "$base_cp" --baseline-label "commit $KERNEL_BASELINE")
 fi
-for bench in ${BENCHES:-compare kernel job latency convlstm bootstrap sql precision}; do
+SCALE_KEYS="${SCALE_KEYS:-10000000}"
+for bench in ${BENCHES:-compare compare-avx2 kernel job scale scale-bf16 latency convlstm bootstrap sql precision}; do
   case "$bench" in
-    job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,naive-forst-async,scale,restore-rocksdb,restore-forst,restore-forst-async --restore-keys "${RESTORE_KEYS:-1000000}"); gc="" ;;
+    compare-avx2) args=(compare --out "$OUT/avx2"); gc="-XX:+UseParallelGC -XX:UseAVX=2" ;;
+    job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,naive-forst-async,restore-rocksdb,restore-forst,restore-forst-async --restore-keys 1000000); gc="" ;;
+    scale) args=(job --runs scale,naive-scale,restore-rocksdb --scale-keys "$SCALE_KEYS" --restore-keys "$SCALE_KEYS" --out "$OUT/scale"); gc="" ;;
+    scale-bf16) args=(job --runs scale --scale-keys "$SCALE_KEYS" --state-precision bfloat16 --out "$OUT/scale-bf16"); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
     bootstrap) args=(bootstrap); gc="-XX:+UseParallelGC -Xmx1g" ;;
     kernel) args=(kernel "${BASELINE_ARGS[@]}"); gc="" ;;
@@ -47,6 +53,12 @@ done
   echo
   echo '![engine vs DL4J and ONNX Runtime](bench/results/compare.png)'
   echo
+  if [ -f "$OUT/compare-avx2.txt" ]; then
+    echo "## The same, held to AVX2 (\`compare $QUICK\` with \`-XX:UseAVX=2\`)"
+    echo
+    cat "$OUT/compare-avx2.txt"
+    echo
+  fi
   echo "## Kernel efficiency (\`kernel $QUICK\`)"
   echo
   cat "$OUT/kernel.txt"
@@ -57,6 +69,18 @@ done
   echo
   cat "$OUT/job.txt"
   echo
+  if [ -f "$OUT/scale.txt" ]; then
+    echo "## Many keys on RocksDB: the operator, the naive job and a restart (\`job --runs scale,naive-scale,restore-rocksdb $QUICK\`)"
+    echo
+    cat "$OUT/scale.txt"
+    echo
+  fi
+  if [ -f "$OUT/scale-bf16.txt" ]; then
+    echo "## Many keys with bfloat16 state (\`job --runs scale --state-precision bfloat16 $QUICK\`)"
+    echo
+    cat "$OUT/scale-bf16.txt"
+    echo
+  fi
   echo "## Latency (\`job --runs latency $QUICK\`, G1 with a 5 ms pause goal)"
   echo
   cat "$OUT/latency.txt"

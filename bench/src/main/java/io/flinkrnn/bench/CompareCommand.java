@@ -4,6 +4,7 @@ import io.flinkrnn.engine.InferenceModel;
 import io.flinkrnn.engine.Mode;
 import io.flinkrnn.model.KerasModels;
 import io.flinkrnn.model.spec.ModelSpec;
+import io.flinkrnn.model.spec.RecurrentSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,6 +111,7 @@ final class CompareCommand implements Callable<Integer> {
         plot.write(out.resolve("compare.png"));
         System.out.println(goalLine("LSTM(64) seq", goal.dl4j()));
         System.out.println(ortLine(window.ort(), stateful.ort()));
+        peakTable(window, stateful);
         Machine.footer();
         System.out.printf("# compare took %.1f s%n", (System.nanoTime() - started) / 1e9);
         System.out.printf("speedup vs DL4J at batch %d: %.1fx%n", REPORT_BATCH, window.dl4j()[reportIndex()]);
@@ -120,12 +122,27 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The engine's rate over each peer's, by batch: DL4J's at 1 thread (window) or equal cores (stateful), ORT's at 1. */
-    private record Ratios(double[] dl4j, double[] ort) {
+    /**
+     * The engine's rate over each peer's, by batch: DL4J's at 1 thread (window) or equal cores
+     * (stateful), ORT's at 1; with the engine's own 1-thread events/s and the model's FLOPs per event.
+     */
+    private record Ratios(double[] dl4j, double[] ort, double[] engine, double flopsPerEvent) {
 
-        Ratios() {
-            this(new double[BATCHES.length], new double[BATCHES.length]);
+        Ratios(double flopsPerEvent) {
+            this(new double[BATCHES.length], new double[BATCHES.length], new double[BATCHES.length], flopsPerEvent);
         }
+    }
+
+    /**
+     * Multiply-add FLOPs per event: 2 per weight, the recurrent layers' once per step of the run
+     * ({@code steps}: 1 stateful, the window's length in window mode), the head's once. Biases are
+     * counted as weights and gate activations not at all (each under 1% for the bench's models).
+     */
+    static double flopsPerEvent(ModelSpec spec, int steps) {
+        return 2.0
+                * spec.layers().stream()
+                        .mapToLong(l -> l instanceof RecurrentSpec ? steps * l.paramCount() : l.paramCount())
+                        .sum();
     }
 
     /** A peer's cells in one row: its rate as printed ("fails" etc.), events/s (NaN if not timed), max abs diff. */
@@ -151,7 +168,7 @@ final class CompareCommand implements Callable<Integer> {
         } catch (Throwable e) {
             failure = "import: " + Dl4j.message(e);
         }
-        Ratios ratios = new Ratios();
+        Ratios ratios = new Ratios(flopsPerEvent(spec, n));
         Random random = new Random(1);
         for (int i = 0; i < BATCHES.length; i++) {
             int b = BATCHES[i];
@@ -200,6 +217,7 @@ final class CompareCommand implements Callable<Integer> {
             Engine rates = Engine.time(engine, b, timed, states, outputs, warm, time);
             ratios.dl4j()[i] = rates.oneThread() / dl4jEvents;
             ratios.ort()[i] = rates.oneThread() / ort.events();
+            ratios.engine()[i] = rates.oneThread();
             String mode = "window(" + n + ")";
             row(name, mode, "output() over the window", b, rates, new Peer(dl4jRate, dl4jEvents, diff), ort);
             plot.point("engine " + name, b, rates.oneThread());
@@ -230,7 +248,7 @@ final class CompareCommand implements Callable<Integer> {
             failure = "import: " + Dl4j.message(e);
         }
         Random random = new Random(2);
-        Ratios ratios = new Ratios();
+        Ratios ratios = new Ratios(flopsPerEvent(spec, 1));
         for (int i = 0; i < BATCHES.length; i++) {
             int b = BATCHES[i];
             float[][] states = new float[b][];
@@ -280,6 +298,7 @@ final class CompareCommand implements Callable<Integer> {
             Engine rates = Engine.time(engine, b, timed, states, outputs, warm, time);
             ratios.dl4j()[i] = rates.equalCores() / dl4jEvents;
             ratios.ort()[i] = rates.oneThread() / ort.events();
+            ratios.engine()[i] = rates.oneThread();
             row(name, "stateful", "rnnTimeStep()", b, rates, new Peer(dl4jRate, dl4jEvents, diff), ort);
             plot.point("engine stateful " + name, b, rates.oneThread());
             if (!Double.isNaN(rates.twoThreads())) {
@@ -408,6 +427,48 @@ final class CompareCommand implements Callable<Integer> {
             cells.add(label + BATCHES[i] + ": " + (Double.isNaN(ratios[i]) ? failed : times(ratios[i])));
             if (!(ratios[i] >= goal)) {
                 missed.add(label + BATCHES[i]);
+            }
+        }
+    }
+
+    /**
+     * Both sides of the reference model against the FMA peak, measured after the timings (measured
+     * first, it slowed the engine for the rest of the JVM; see the kernel bench): how much of the
+     * core each uses, and what 1.5x ORT would take.
+     */
+    private void peakTable(Ratios window, Ratios stateful) throws InterruptedException {
+        double peak = Peak.gflops(1, quick ? 500 : 2000);
+        System.out.println();
+        System.out.printf(
+                "# %s against the peak fp32 FMA rate of 1 core: %.1f GFLOP/s (Vector API, %d lanes, measured after"
+                        + " the timings); FLOPs per event = 2 x weights x steps: %.0f stateful, %.0f window(%d)%n",
+                REFERENCE, peak, Peak.lanes(), stateful.flopsPerEvent(), window.flopsPerEvent(), WINDOW);
+        if (Peak.lanes() * Float.SIZE < Machine.widestVectorBits()) {
+            System.out.printf(
+                    "# this JVM's vectors are %d bits wide on a CPU with %d-bit vectors (-XX:UseAVX): the engine and"
+                            + " the peak run as on a host without the wider vectors, while ONNX Runtime's native code"
+                            + " still uses them, so the ratios against ORT are lower bounds for such a host%n",
+                    Peak.lanes() * Float.SIZE, Machine.widestVectorBits());
+        }
+        System.out.println();
+        System.out.println("| mode | batch | engine GFLOP/s | engine % peak | ORT GFLOP/s | ORT % peak"
+                + " | 1.5x ORT needs % peak |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        String[] modes = {"window(" + WINDOW + ")", "stateful"};
+        Ratios[] all = {window, stateful};
+        for (int m = 0; m < modes.length; m++) {
+            for (int i = 0; i < BATCHES.length; i++) {
+                double engine = all[m].engine()[i] * all[m].flopsPerEvent() / 1e9;
+                double ort = engine / all[m].ort()[i];
+                System.out.printf(
+                        "| %s | %d | %.1f | %.0f%% | %.1f | %.0f%% | %.0f%% |%n",
+                        modes[m],
+                        BATCHES[i],
+                        engine,
+                        100 * engine / peak,
+                        ort,
+                        100 * ort / peak,
+                        100 * ORT_GOAL * ort / peak);
             }
         }
     }

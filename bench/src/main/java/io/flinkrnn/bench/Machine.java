@@ -20,11 +20,23 @@ final class Machine {
                     .findFirst()
                     .map(l -> l.substring(l.indexOf(':') + 1).trim())
                     .orElse("?");
-            boolean avx512 = lines.stream().anyMatch(l -> l.startsWith("flags") && l.contains("avx512f"));
-            boolean fma = lines.stream().anyMatch(l -> l.startsWith("flags") && l.contains(" fma"));
-            return model + (avx512 ? ", AVX-512" : "") + (fma ? ", FMA" : "");
+            return model + (widestVectorBits() == 512 ? ", AVX-512" : "") + (hasFlag(" fma") ? ", FMA" : "");
         } catch (IOException e) {
             return System.getProperty("os.arch");
+        }
+    }
+
+    /** The CPU's widest float vectors, whatever this JVM was told to use (-XX:UseAVX). */
+    static int widestVectorBits() {
+        return hasFlag("avx512f") ? 512 : hasFlag(" avx2") ? 256 : 128;
+    }
+
+    private static boolean hasFlag(String flag) {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .anyMatch(l -> l.startsWith("flags") && l.contains(flag));
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -50,6 +62,9 @@ final class Machine {
                 + (JavaKernel.INSTANCE.vectorized()
                         ? "vectorized (" + JavaKernel.lanes() + " float lanes)"
                         : "scalar (jdk.incubator.vector not loaded)"));
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:UseAVX"))
+                .forEach(a -> System.out.println("# jvm flag: " + a));
         System.out.println("# loadavg at start: " + loadavg());
     }
 
