@@ -29,9 +29,13 @@ if [ -n "${KERNEL_BASELINE:-}" ]; then
     | grep -v -e '-tests\.jar$' -e '-sources\.jar$' -e '-javadoc\.jar$' | paste -sd: -)"
   BASELINE_ARGS=(--baseline "$base_cp" --baseline-label "commit $KERNEL_BASELINE")
 fi
+# JAVA25=<path to a JDK 25 java> adds compare-jdk25: compare on that JVM (issue 18 asks whether a newer
+# JDK's Vector API is faster; Flink 2.2 itself supports 17 and 21).
 SCALE_KEYS="${SCALE_KEYS:-10000000}"
-for bench in ${BENCHES:-compare compare-avx2 kernel job scale scale-bf16 latency convlstm bootstrap sql precision}; do
+for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel job scale scale-bf16 latency convlstm bootstrap sql precision}; do
+  java_bin=java
   case "$bench" in
+    compare-jdk25) args=(compare --out "$OUT/jdk25"); gc=""; java_bin="${JAVA25:?JAVA25 must name a JDK 25 java}" ;;
     compare-avx2) args=(compare --out "$OUT/avx2"); gc="-XX:+UseParallelGC -XX:UseAVX=2" ;;
     job) args=(job --runs hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,naive-forst-async,restore-rocksdb,restore-forst,restore-forst-async --restore-keys 1000000); gc="" ;;
     scale) args=(job --runs scale,naive-scale,restore-rocksdb --scale-keys "$SCALE_KEYS" --restore-keys "$SCALE_KEYS" --out "$OUT/scale"); gc="" ;;
@@ -41,7 +45,7 @@ for bench in ${BENCHES:-compare compare-avx2 kernel job scale scale-bf16 latency
     kernel) args=(kernel "${BASELINE_ARGS[@]}"); gc="" ;;
     *) args=("$bench"); gc="" ;;
   esac
-  FLINK_RNN_BENCH_GC="${gc:--XX:+UseParallelGC}" java -jar "$JAR" "${args[@]}" $QUICK 2>"$OUT/$bench.stderr" \
+  FLINK_RNN_BENCH_GC="${gc:--XX:+UseParallelGC}" "$java_bin" -jar "$JAR" "${args[@]}" $QUICK 2>"$OUT/$bench.stderr" \
     | grep -v '^WARNING' | tee "$OUT/$bench.txt"
 done
 {
@@ -57,6 +61,12 @@ done
     echo "## The same, held to AVX2 (\`compare $QUICK\` with \`-XX:UseAVX=2\`)"
     echo
     cat "$OUT/compare-avx2.txt"
+    echo
+  fi
+  if [ -f "$OUT/compare-jdk25.txt" ]; then
+    echo "## The same on JDK 25 (\`compare $QUICK\`)"
+    echo
+    cat "$OUT/compare-jdk25.txt"
     echo
   fi
   echo "## Kernel efficiency (\`kernel $QUICK\`)"
