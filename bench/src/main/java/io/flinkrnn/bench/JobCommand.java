@@ -85,6 +85,12 @@ final class JobCommand implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--conf",
+            description = "a Flink option for every run, on top of the backend's (repeatable), e.g."
+                    + " state.backend.rocksdb.compaction.style=UNIVERSAL")
+    Map<String, String> conf = Map.of();
+
+    @Option(
             names = "--state-precision",
             defaultValue = "float32",
             description =
@@ -174,6 +180,9 @@ final class JobCommand implements Callable<Integer> {
                 "# rocksdb default: Flink's defaults; rocksdb tuned: %s managed memory for the 2 slots and %s"
                         + " (what flink-rnn run sets); forst tuned: the same memory and %s%n",
                 TUNED_MANAGED_MEMORY, RocksDbDefaults.applyTo(new Configuration()), forstTuning());
+        if (!conf.isEmpty()) {
+            System.out.println("# every run also sets " + new TreeMap<>(conf));
+        }
         csv.add("run,events_per_s,p50_ms,p99_ms,bytes_per_key");
         double alone = 0;
         if (runs.contains("hashmap")) {
@@ -780,6 +789,7 @@ final class JobCommand implements Callable<Integer> {
             throws Exception {
         Configuration conf = new Configuration();
         backend.configure(conf, scratch.resolve("local"));
+        this.conf.forEach(conf::setString);
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
