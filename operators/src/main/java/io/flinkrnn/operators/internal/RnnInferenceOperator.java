@@ -5,6 +5,7 @@ import io.flinkrnn.operators.OperatorFacts;
 import io.flinkrnn.operators.Prediction;
 import io.flinkrnn.operators.Rejected;
 import io.flinkrnn.operators.RnnEvent;
+import io.flinkrnn.operators.RnnOptions.StatePrecision;
 import io.flinkrnn.operators.RnnSideOutputs;
 import io.flinkrnn.operators.internal.bundle.BundleTrigger;
 import io.flinkrnn.operators.internal.bundle.CountOrDelayBundleTrigger;
@@ -319,13 +320,15 @@ public class RnnInferenceOperator extends AbstractStreamOperator<Prediction>
      * The key's stored state, rounded to the state precision: a no-op on state this job wrote, but
      * state restored from another precision is float32 on the heap until written again (the hashmap
      * backend keeps restored objects, where RocksDB rewrites them on restore), so every backend serves
-     * the same bits from it.
+     * the same bits from it. Float32 state is not touched here: a bundle's reads are hash lookups
+     * in a heap far larger than the CPU caches, and following each key's state object to its values
+     * would add a cache miss per key to that loop for nothing.
      */
     @Override
     public KeyState read(String key) throws Exception {
         setCurrentKey(key);
         KeyState stored = keyState.value();
-        if (stored != null) {
+        if (stored != null && settings.statePrecision() != StatePrecision.FLOAT32) {
             HalfFloats.round(stored.values, settings.statePrecision());
         }
         return stored;

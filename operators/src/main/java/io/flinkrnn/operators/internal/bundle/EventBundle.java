@@ -1,28 +1,63 @@
 package io.flinkrnn.operators.internal.bundle;
 
 import io.flinkrnn.operators.RnnEvent;
-import java.util.ArrayDeque;
+import io.flinkrnn.operators.state.KeyState;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Function;
 import org.apache.flink.annotation.Internal;
 
 /**
  * Events buffered across keys until the trigger fires. A key keeps its arrival order; each {@link
  * #nextRound()} takes the oldest pending event of every key, so one engine step serves many keys
  * and never holds two events of the same key.
+ *
+ * <p>Each key's share of the bundle is one {@link KeyEvents}, which also carries the key's state
+ * while the bundle is served: an event costs one hash lookup here, on the task thread that serves
+ * every event, instead of one per map a key would otherwise be tracked in.
  */
 @Internal
 public final class EventBundle {
 
-    private final Map<String, ArrayDeque<RnnEvent>> pending = new LinkedHashMap<>();
+    private final Map<String, KeyEvents> byKey = new HashMap<>();
+    /** Every key of the bundle, in order of its first event. */
+    private final List<KeyEvents> keys = new ArrayList<>();
+    /** The keys that still have events to serve, in the same order. */
+    private final List<KeyEvents> pending = new ArrayList<>();
+
+    private final List<KeyEvents> round = new ArrayList<>();
+    private final Function<String, KeyEvents> newKey = key -> {
+        KeyEvents k = new KeyEvents(key);
+        keys.add(k);
+        pending.add(k);
+        return k;
+    };
     private int size;
 
+    /** A key's pending events and, while its bundle is served, its state. */
+    static final class KeyEvents {
+        final String key;
+        private final List<RnnEvent> events = new ArrayList<>(1);
+        private int served;
+        /** The state the key's next event continues: read before the first round, replaced when it starts fresh. */
+        KeyState state;
+        /** Whether an event stepped {@link #state}, which then must be written back. */
+        boolean stepped;
+
+        private KeyEvents(String key) {
+            this.key = key;
+        }
+
+        /** The event of the round {@link #nextRound()} returned this key in. */
+        RnnEvent event() {
+            return events.get(served - 1);
+        }
+    }
+
     public void add(RnnEvent event) {
-        pending.computeIfAbsent(event.key(), k -> new ArrayDeque<>(2)).addLast(event);
+        byKey.computeIfAbsent(event.key(), newKey).events.add(event);
         size++;
     }
 
@@ -34,23 +69,37 @@ public final class EventBundle {
         return size;
     }
 
-    /** The keys with pending events, in order of their first event. */
-    public Set<String> keys() {
-        return pending.keySet();
+    /** Every key of the bundle, in order of its first event, until {@link #clear()}. */
+    List<KeyEvents> keys() {
+        return keys;
     }
 
-    /** Removes and returns one event of every key that has one, oldest first within each key. */
-    public List<RnnEvent> nextRound() {
-        List<RnnEvent> round = new ArrayList<>(pending.size());
-        Iterator<ArrayDeque<RnnEvent>> it = pending.values().iterator();
-        while (it.hasNext()) {
-            ArrayDeque<RnnEvent> queue = it.next();
-            round.add(queue.pollFirst());
-            if (queue.isEmpty()) {
-                it.remove();
+    /**
+     * Takes one event of every key that has one, oldest first within each key: the round's keys,
+     * each with {@link KeyEvents#event()} its event; the list is reused by the next round.
+     */
+    List<KeyEvents> nextRound() {
+        round.clear();
+        int kept = 0;
+        for (int i = 0; i < pending.size(); i++) {
+            KeyEvents k = pending.get(i);
+            k.served++;
+            round.add(k);
+            if (k.served < k.events.size()) {
+                pending.set(kept++, k);
             }
         }
+        pending.subList(kept, pending.size()).clear();
         size -= round.size();
         return round;
+    }
+
+    /** Forgets the served keys, for the next bundle. */
+    void clear() {
+        byKey.clear();
+        keys.clear();
+        pending.clear();
+        round.clear();
+        size = 0;
     }
 }

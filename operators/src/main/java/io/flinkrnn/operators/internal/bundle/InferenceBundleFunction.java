@@ -6,11 +6,7 @@ import io.flinkrnn.operators.RnnEvent;
 import io.flinkrnn.operators.internal.RnnSettings;
 import io.flinkrnn.operators.state.HalfFloats;
 import io.flinkrnn.operators.state.KeyState;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -54,8 +50,9 @@ public final class InferenceBundleFunction {
     private final KeyStates states;
     private final BundleMetrics metrics;
 
-    private final Map<String, KeyState> bundleStates = new HashMap<>();
-    private final Set<String> servedKeys = new HashSet<>();
+    /** Each prediction's record: the chained operators downstream are done with it when {@code collect} returns. */
+    private final StreamRecord<Prediction> record = new StreamRecord<>(null);
+
     private RnnEvent[] rowEvents = new RnnEvent[0];
     private KeyState[] rowStates = new KeyState[0];
     private float[][] inputs = new float[0][];
@@ -79,26 +76,27 @@ public final class InferenceBundleFunction {
     }
 
     public void finishBundle(EventBundle bundle, Output<StreamRecord<Prediction>> out) throws Exception {
-        for (String key : bundle.keys()) {
-            bundleStates.put(key, states.read(key));
+        List<EventBundle.KeyEvents> keys = bundle.keys();
+        for (EventBundle.KeyEvents k : keys) {
+            k.state = states.read(k.key);
         }
         while (!bundle.isEmpty()) {
             step(bundle.nextRound(), out);
         }
-        for (Map.Entry<String, KeyState> e : bundleStates.entrySet()) {
-            if (servedKeys.contains(e.getKey())) {
-                states.write(e.getKey(), e.getValue());
+        for (EventBundle.KeyEvents k : keys) {
+            if (k.stepped) {
+                states.write(k.key, k.state);
             }
         }
-        bundleStates.clear();
-        servedKeys.clear();
+        bundle.clear();
     }
 
-    private void step(List<RnnEvent> round, Output<StreamRecord<Prediction>> out) throws Exception {
+    private void step(List<EventBundle.KeyEvents> round, Output<StreamRecord<Prediction>> out) throws Exception {
         ensureCapacity(round.size());
         int rows = 0;
-        for (RnnEvent event : round) {
-            KeyState stored = bundleStates.get(event.key());
+        for (EventBundle.KeyEvents k : round) {
+            RnnEvent event = k.event();
+            KeyState stored = k.state;
             KeyState live = states.live(stored, event.timestamp());
             if (!states.admit(event, live)) {
                 continue;
@@ -106,11 +104,9 @@ public final class InferenceBundleFunction {
             if (stored == null) {
                 metrics.keysCreated.inc();
             }
-            if (live != stored) {
-                // A fresh state (new key, reset, session gap): the key's later rounds continue it.
-                bundleStates.put(event.key(), live);
-            }
-            servedKeys.add(event.key());
+            // The key's later rounds continue live, also when it is a fresh state (new key, reset, session gap).
+            k.state = live;
+            k.stepped = true;
             rowEvents[rows] = event;
             rowStates[rows] = live;
             inputs[rows] = event.features();
@@ -142,7 +138,7 @@ public final class InferenceBundleFunction {
                 float[] exported = settings.emitStates() ? RecurrentStates.of(model.stateLayout(), state.values) : null;
                 Prediction p = new Prediction(
                         event.key(), event.timestamp(), outputs[i].clone(), version, exported, event.sourceTimestamp());
-                out.collect(new StreamRecord<>(p, event.timestamp()));
+                out.collect(record.replace(p, event.timestamp()));
             }
             rowEvents[i] = null;
             rowStates[i] = null;
