@@ -17,6 +17,11 @@ import java.util.Arrays;
  * layer called with an {@code initial_state} starts from those tensors; any other layer starts every
  * call from zeros. The final states are the layer's outputs 1, 2, ... when it returns them ({@link
  * #state(int)}).
+ *
+ * <p>The first step of a layer that starts from zeros is {@link Cell#stepFromZero}: those zeros are
+ * known when the layer is built (window mode reruns every key's window from them), so a cell may
+ * leave out its product with them. A stateful key's state that happens to be zero is never tested
+ * for: it takes the full step.
  */
 public final class Rnn implements Layer {
 
@@ -87,6 +92,7 @@ public final class Rnn implements Layer {
                     "layer '" + name + "' takes " + cell.inputSize() + " features per step, got " + in.width());
         }
         states(rows);
+        boolean fromZero = initialState == null && !stateful;
         if (initialState != null) {
             for (int s = 0; s < sizes.length; s++) {
                 if (initialState[s].rowSize() != sizes[s]) {
@@ -95,7 +101,7 @@ public final class Rnn implements Layer {
                 }
                 System.arraycopy(initialState[s].data(), 0, states[s], 0, rows * sizes[s]);
             }
-        } else if (!stateful) {
+        } else if (fromZero) {
             for (int s = 0; s < sizes.length; s++) {
                 Arrays.fill(states[s], 0, rows * sizes[s], 0f);
             }
@@ -109,7 +115,11 @@ public final class Rnn implements Layer {
             if (masked) {
                 save(in, t);
             }
-            cell.step(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
+            if (i == 0 && fromZero) {
+                cell.stepFromZero(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
+            } else {
+                cell.step(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
+            }
             if (masked) {
                 restore(in, t, at, outStride);
             }
