@@ -10,25 +10,29 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Window mode, whose first step leaves out the recurrent product of the zero state, gives the bits
- * of stateful mode fed each window's events one by one from a fresh key, which runs every product.
+ * Window mode, which computes the input projections of all of a window's steps in one product and
+ * leaves out the first step's product with the zero state, gives the bits of stateful mode fed
+ * each window's events one by one from a fresh key, which runs {@code [x | h]·[W; U]} at every
+ * step.
  */
 class WindowFromZeroTest {
 
     private static final int WINDOW = 4;
+    /** So long that 50 keys' projections (50 x 70 x 80 floats) pass the LSTM cell's limit: no projection. */
+    private static final int LONG_WINDOW = 70;
+
     private static final int FEATURES = 3;
     private static final int UNITS = 20;
     /** Three of the LSTM cell's 24-key tiles, the last one short. */
     private static final int KEYS = 50;
 
-    private static final int EVENTS = 7;
-
     @Test
     void windowOutputsEqualStatefulRunsOverTheSameWindowsBitForBit() {
         long seed = 18;
         for (Kernel kernel : new Kernel[] {JavaKernel.INSTANCE, JavaKernel.SCALAR}) {
-            check(model(new Specs(seed)), kernel, seed, "seed " + seed + " " + kernel);
+            check(model(new Specs(seed)), kernel, WINDOW, seed, "seed " + seed + " " + kernel);
         }
+        check(model(new Specs(seed)), JavaKernel.INSTANCE, LONG_WINDOW, seed, "seed " + seed + " long window");
     }
 
     /** With an infinite recurrent weight nothing may be left out: 0·inf is NaN at the first step too. */
@@ -40,7 +44,7 @@ class WindowFromZeroTest {
         LstmCellSpec second = (LstmCellSpec)
                 ((io.flinkrnn.model.spec.RecurrentSpec) spec.layers().get(1)).cell();
         second.recurrentKernel().data()[3] = Float.NEGATIVE_INFINITY;
-        check(spec, JavaKernel.INSTANCE, seed, "seed " + seed + " with -inf in U");
+        check(spec, JavaKernel.INSTANCE, WINDOW, seed, "seed " + seed + " with -inf in U");
     }
 
     private static ModelSpec model(Specs specs) {
@@ -52,11 +56,12 @@ class WindowFromZeroTest {
                 specs.dense("dense", UNITS, 1));
     }
 
-    private static void check(ModelSpec spec, Kernel kernel, long seed, String at) {
-        InferenceModel window = InferenceModel.compile(spec, Mode.window(WINDOW), kernel);
+    private static void check(ModelSpec spec, Kernel kernel, int length, long seed, String at) {
+        int events = length + 3;
+        InferenceModel window = InferenceModel.compile(spec, Mode.window(length), kernel);
         InferenceModel stateful = InferenceModel.compile(spec, Mode.stateful(), kernel);
         Random random = new Random(seed);
-        float[][][] events = new float[EVENTS][KEYS][FEATURES];
+        float[][][] stream = new float[events][KEYS][FEATURES];
         float[][] states = new float[KEYS][];
         for (int r = 0; r < KEYS; r++) {
             states[r] = window.newState();
@@ -64,17 +69,17 @@ class WindowFromZeroTest {
         float[][] outputs = new float[KEYS][1];
         boolean[] emitted = new boolean[KEYS];
         int compared = 0;
-        for (int t = 0; t < EVENTS; t++) {
+        for (int t = 0; t < events; t++) {
             for (int r = 0; r < KEYS; r++) {
                 for (int f = 0; f < FEATURES; f++) {
-                    events[t][r][f] = random.nextFloat() * 2 - 1;
+                    stream[t][r][f] = random.nextFloat() * 2 - 1;
                 }
             }
-            window.step(KEYS, events[t], states, outputs, emitted);
-            if (t < WINDOW - 1) {
+            window.step(KEYS, stream[t], states, outputs, emitted);
+            if (t < length - 1) {
                 continue;
             }
-            float[][] expected = statefulOverWindow(stateful, events, t);
+            float[][] expected = statefulOverWindow(stateful, stream, length, t);
             for (int r = 0; r < KEYS; r++) {
                 assertThat(emitted[r]).isTrue();
                 assertThat(Float.floatToIntBits(outputs[r][0]))
@@ -83,19 +88,19 @@ class WindowFromZeroTest {
                 compared++;
             }
         }
-        assertThat(compared).isEqualTo((EVENTS - WINDOW + 1) * KEYS);
+        assertThat(compared).isEqualTo((events - length + 1) * KEYS);
     }
 
-    /** Each key's output after events {@code t - WINDOW + 1 .. t}, fed one by one from a fresh state. */
-    private static float[][] statefulOverWindow(InferenceModel stateful, float[][][] events, int t) {
+    /** Each key's output after events {@code t - length + 1 .. t}, fed one by one from a fresh state. */
+    private static float[][] statefulOverWindow(InferenceModel stateful, float[][][] stream, int length, int t) {
         float[][] states = new float[KEYS][];
         for (int r = 0; r < KEYS; r++) {
             states[r] = stateful.newState();
         }
         float[][] outputs = new float[KEYS][1];
         boolean[] emitted = new boolean[KEYS];
-        for (int s = t - WINDOW + 1; s <= t; s++) {
-            stateful.step(KEYS, events[s], states, outputs, emitted);
+        for (int s = t - length + 1; s <= t; s++) {
+            stateful.step(KEYS, stream[s], states, outputs, emitted);
         }
         return outputs;
     }

@@ -1,6 +1,7 @@
 package io.flinkrnn.engine.layer;
 
 import io.flinkrnn.engine.cell.Cell;
+import io.flinkrnn.engine.cell.ProjectingCell;
 import io.flinkrnn.engine.ops.Buffers;
 import java.util.Arrays;
 
@@ -21,7 +22,8 @@ import java.util.Arrays;
  * <p>The first step of a layer that starts from zeros is {@link Cell#stepFromZero}: those zeros are
  * known when the layer is built (window mode reruns every key's window from them), so a cell may
  * leave out its product with them. A stateful key's state that happens to be zero is never tested
- * for: it takes the full step.
+ * for: it takes the full step. A {@link ProjectingCell} computes the input projections of all the
+ * steps of a sequence before the loop.
  */
 public final class Rnn implements Layer {
 
@@ -108,6 +110,9 @@ public final class Rnn implements Layer {
         }
         out.resize(rows, returnSequences ? steps : 1, units);
         int outStride = out.rowSize();
+        // One step has nothing to gather: stateful mode steps as it always did.
+        ProjectingCell projecting =
+                steps > 1 && cell instanceof ProjectingCell p && p.project(rows, steps, in.data()) ? p : null;
         for (int i = 0; i < steps; i++) {
             int t = goBackwards ? steps - 1 - i : i;
             int at = returnSequences ? i * units : 0;
@@ -115,7 +120,9 @@ public final class Rnn implements Layer {
             if (masked) {
                 save(in, t);
             }
-            if (i == 0 && fromZero) {
+            if (projecting != null) {
+                projecting.stepProjected(t, rows, states, out.data(), at, outStride, i == 0 && fromZero);
+            } else if (i == 0 && fromZero) {
                 cell.stepFromZero(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
             } else {
                 cell.step(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
