@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 class WindowFromZeroTest {
 
     private static final int WINDOW = 4;
-    /** So long that 50 keys' projections (50 x 70 x 80 floats) pass the LSTM cell's limit: no projection. */
-    private static final int LONG_WINDOW = 70;
+    /** So long that 50 keys' projections (50 x 10 x 80 floats) pass the LSTM cell's limit: no projection. */
+    private static final int LONG_WINDOW = 10;
 
     private static final int FEATURES = 3;
     private static final int UNITS = 20;
