@@ -30,4 +30,21 @@ public interface Cell {
      */
     void step(
             int rows, float[] x, int xOffset, int xStride, float[][] states, float[] out, int outOffset, int outStride);
+
+    /**
+     * {@link #step} when every state is zero because the layer starts from zeros (its first step in
+     * window mode): a cell may leave out its products with the states, where that gives the same
+     * bits. The caller has zeroed the states all the same.
+     */
+    default void stepFromZero(
+            int rows,
+            float[] x,
+            int xOffset,
+            int xStride,
+            float[][] states,
+            float[] out,
+            int outOffset,
+            int outStride) {
+        step(rows, x, xOffset, xStride, states, out, outOffset, outStride);
+    }
 }

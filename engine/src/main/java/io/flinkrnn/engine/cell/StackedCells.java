@@ -74,22 +74,56 @@ public final class StackedCells implements Cell {
             float[] out,
             int outOffset,
             int outStride) {
+        run(rows, x, xOffset, xStride, states, out, outOffset, outStride, false);
+    }
+
+    @Override
+    public void stepFromZero(
+            int rows,
+            float[] x,
+            int xOffset,
+            int xStride,
+            float[][] states,
+            float[] out,
+            int outOffset,
+            int outStride) {
+        run(rows, x, xOffset, xStride, states, out, outOffset, outStride, true);
+    }
+
+    private void run(
+            int rows,
+            float[] x,
+            int xOffset,
+            int xStride,
+            float[][] states,
+            float[] out,
+            int outOffset,
+            int outStride,
+            boolean fromZero) {
         float[] in = x;
         int inOffset = xOffset;
         int inStride = xStride;
         for (int i = 0; i < cells.length; i++) {
             System.arraycopy(states, firstState[i], views[i], 0, views[i].length);
             boolean last = i == cells.length - 1;
-            int width = cells[i].outputSize();
-            if (last) {
-                cells[i].step(rows, in, inOffset, inStride, views[i], out, outOffset, outStride);
-            } else {
+            float[] to = out;
+            int toOffset = outOffset;
+            int toStride = outStride;
+            if (!last) {
+                int width = cells[i].outputSize();
                 between[i] = Buffers.ensure(between[i], rows * width);
-                cells[i].step(rows, in, inOffset, inStride, views[i], between[i], 0, width);
-                in = between[i];
-                inOffset = 0;
-                inStride = width;
+                to = between[i];
+                toOffset = 0;
+                toStride = width;
             }
+            if (fromZero) {
+                cells[i].stepFromZero(rows, in, inOffset, inStride, views[i], to, toOffset, toStride);
+            } else {
+                cells[i].step(rows, in, inOffset, inStride, views[i], to, toOffset, toStride);
+            }
+            in = to;
+            inOffset = toOffset;
+            inStride = toStride;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.flinkrnn.engine.layer;
 
 import io.flinkrnn.engine.cell.Cell;
+import io.flinkrnn.engine.cell.ProjectingCell;
 import io.flinkrnn.engine.ops.Buffers;
 import java.util.Arrays;
 
@@ -17,6 +18,12 @@ import java.util.Arrays;
  * layer called with an {@code initial_state} starts from those tensors; any other layer starts every
  * call from zeros. The final states are the layer's outputs 1, 2, ... when it returns them ({@link
  * #state(int)}).
+ *
+ * <p>The first step of a layer that starts from zeros is {@link Cell#stepFromZero}: those zeros are
+ * known when the layer is built (window mode reruns every key's window from them), so a cell may
+ * leave out its product with them. A stateful key's state that happens to be zero is never tested
+ * for: it takes the full step. A {@link ProjectingCell} computes the input projections of all the
+ * steps of a sequence before the loop.
  */
 public final class Rnn implements Layer {
 
@@ -87,6 +94,7 @@ public final class Rnn implements Layer {
                     "layer '" + name + "' takes " + cell.inputSize() + " features per step, got " + in.width());
         }
         states(rows);
+        boolean fromZero = initialState == null && !stateful;
         if (initialState != null) {
             for (int s = 0; s < sizes.length; s++) {
                 if (initialState[s].rowSize() != sizes[s]) {
@@ -95,13 +103,16 @@ public final class Rnn implements Layer {
                 }
                 System.arraycopy(initialState[s].data(), 0, states[s], 0, rows * sizes[s]);
             }
-        } else if (!stateful) {
+        } else if (fromZero) {
             for (int s = 0; s < sizes.length; s++) {
                 Arrays.fill(states[s], 0, rows * sizes[s], 0f);
             }
         }
         out.resize(rows, returnSequences ? steps : 1, units);
         int outStride = out.rowSize();
+        // One step has nothing to gather: stateful mode steps as it always did.
+        ProjectingCell projecting =
+                steps > 1 && cell instanceof ProjectingCell p && p.project(rows, steps, in.data()) ? p : null;
         for (int i = 0; i < steps; i++) {
             int t = goBackwards ? steps - 1 - i : i;
             int at = returnSequences ? i * units : 0;
@@ -109,7 +120,13 @@ public final class Rnn implements Layer {
             if (masked) {
                 save(in, t);
             }
-            cell.step(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
+            if (projecting != null) {
+                projecting.stepProjected(t, rows, states, out.data(), at, outStride, i == 0 && fromZero);
+            } else if (i == 0 && fromZero) {
+                cell.stepFromZero(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
+            } else {
+                cell.step(rows, in.data(), t * in.width(), in.rowSize(), states, out.data(), at, outStride);
+            }
             if (masked) {
                 restore(in, t, at, outStride);
             }
