@@ -2,11 +2,10 @@ package io.flinkrnn.jobs.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.flinkrnn.jobs.FreePorts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,11 +92,12 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     public static StandaloneCluster startJobManager(Path dir, String classpath, Map<String, String> settings)
             throws IOException {
-        int restPort = freePort();
+        int[] ports = FreePorts.distinct(2);
+        int restPort = ports[0];
         StandaloneCluster cluster = new StandaloneCluster(dir, classpath, restPort);
         Map<String, String> config = new LinkedHashMap<>();
         config.put("jobmanager.rpc.address", "127.0.0.1");
-        config.put("jobmanager.rpc.port", String.valueOf(freePort()));
+        config.put("jobmanager.rpc.port", String.valueOf(ports[1]));
         config.put("jobmanager.bind-host", "127.0.0.1");
         config.put("taskmanager.host", "127.0.0.1");
         config.put("taskmanager.bind-host", "127.0.0.1");
@@ -418,7 +418,7 @@ public final class StandaloneCluster implements AutoCloseable {
         command.add(conf.toString());
         command.addAll(dynamicProperties);
         // Read only by a configured Prometheus reporter; a port per process, as on separate hosts.
-        int prometheusPort = freePort();
+        int prometheusPort = FreePorts.one();
         command.add("-D");
         command.add("metrics.reporter.prom.port=" + prometheusPort);
         Process p = new ProcessBuilder(command)
@@ -455,11 +455,5 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

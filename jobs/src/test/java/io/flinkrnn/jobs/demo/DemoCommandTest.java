@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkrnn.jobs.FreePorts;
 import io.flinkrnn.jobs.cli.FlinkRnnCli;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -65,7 +66,7 @@ class DemoCommandTest {
         CommandLine cli = FlinkRnnCli.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(new StringWriter(), true));
-        int prometheus = freePort();
+        int prometheus = FreePorts.one();
         try (ServerSocket held = holdIfFree(8081)) {
             // 15 s of events at 2,000 a second: the job is still running while the test looks at it.
             CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> cli.execute(
@@ -111,12 +112,6 @@ class DemoCommandTest {
             assertThat(err.toString().strip())
                     .startsWith("error: --web-ui-port " + port + ": not a free port on localhost")
                     .doesNotContain("\n");
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 

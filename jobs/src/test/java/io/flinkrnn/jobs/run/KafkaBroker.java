@@ -1,10 +1,9 @@
 package io.flinkrnn.jobs.run;
 
+import io.flinkrnn.jobs.FreePorts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,8 +102,9 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, AutoClos
 
     private void startIn(Path dir) throws Exception {
         Path logs = Files.createDirectories(dir.resolve("kafka-logs"));
-        int brokerPort = freePort();
-        int controllerPort = freePort();
+        int[] ports = FreePorts.distinct(2);
+        int brokerPort = ports[0];
+        int controllerPort = ports[1];
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -187,11 +187,5 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, AutoClos
     public void close() {
         server.shutdown();
         server.awaitShutdown();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
