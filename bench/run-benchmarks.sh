@@ -54,82 +54,82 @@ done
 {
   cat bench/BENCHMARKS.head.md
   echo
-  echo "## Engine vs DL4J and ONNX Runtime (\`compare $QUICK\`)"
+  echo "## Engine vs DL4J and ONNX Runtime (\`compare${QUICK:+ $QUICK}\`)"
   echo
   cat "$OUT/compare.txt"
   echo
   echo '![engine vs DL4J and ONNX Runtime](bench/results/compare.png)'
   echo
   if [ -f "$OUT/compare-avx2.txt" ]; then
-    echo "## The same, held to AVX2 (\`compare $QUICK\` with \`-XX:UseAVX=2\`)"
+    echo "## The same, held to AVX2 (\`compare${QUICK:+ $QUICK}\` with \`-XX:UseAVX=2\`)"
     echo
     cat "$OUT/compare-avx2.txt"
     echo
   fi
   if [ -f "$OUT/compare-jdk25.txt" ]; then
-    echo "## The same on JDK 25 (\`compare $QUICK\`)"
+    echo "## The same on JDK 25 (\`compare${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/compare-jdk25.txt"
     echo
   fi
-  echo "## Kernel efficiency (\`kernel $QUICK\`)"
+  echo "## Kernel efficiency (\`kernel${QUICK:+ $QUICK}\`)"
   echo
   cat "$OUT/kernel.txt"
   echo
   echo '![kernel GFLOP/s](bench/results/kernel.png)'
   echo
-  echo "## The whole job (\`job $QUICK\`)"
+  echo "## The whole job (\`job${QUICK:+ $QUICK}\`)"
   echo
   cat "$OUT/job.txt"
   echo
   if [ -f "$OUT/scale.txt" ]; then
-    echo "## Many keys on RocksDB: the operator, the naive job and a restart (\`job --runs scale,naive-scale,restore-rocksdb $QUICK\`)"
+    echo "## Many keys on RocksDB: the operator, the naive job and a restart (\`job --runs scale,naive-scale,restore-rocksdb${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/scale.txt"
     echo
   fi
   if [ -f "$OUT/scale-universal.txt" ]; then
-    echo "## Many keys with RocksDB's universal compaction (\`job --runs scale --conf state.backend.rocksdb.compaction.style=UNIVERSAL $QUICK\`)"
+    echo "## Many keys with RocksDB's universal compaction (\`job --runs scale --conf state.backend.rocksdb.compaction.style=UNIVERSAL${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/scale-universal.txt"
     echo
   fi
   if [ -f "$OUT/scale-bf16-universal.txt" ]; then
-    echo "## Many keys with bfloat16 state and universal compaction (\`job --runs scale --state-precision bfloat16 --conf state.backend.rocksdb.compaction.style=UNIVERSAL $QUICK\`)"
+    echo "## Many keys with bfloat16 state and universal compaction (\`job --runs scale --state-precision bfloat16 --conf state.backend.rocksdb.compaction.style=UNIVERSAL${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/scale-bf16-universal.txt"
     echo
   fi
   if [ -f "$OUT/scale-bf16.txt" ]; then
-    echo "## Many keys with bfloat16 state (\`job --runs scale --state-precision bfloat16 $QUICK\`)"
+    echo "## Many keys with bfloat16 state (\`job --runs scale --state-precision bfloat16${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/scale-bf16.txt"
     echo
   fi
-  echo "## Latency (\`job --runs latency $QUICK\`, G1 with a 5 ms pause goal)"
+  echo "## Latency (\`job --runs latency${QUICK:+ $QUICK}\`, G1 with a 5 ms pause goal)"
   echo
   cat "$OUT/latency.txt"
   echo
   echo '![latency](bench/results/latency.png)'
   echo
-  echo "## ConvLSTM2D camera streams (\`convlstm $QUICK\`)"
+  echo "## ConvLSTM2D camera streams (\`convlstm${QUICK:+ $QUICK}\`)"
   echo
   cat "$OUT/convlstm.txt"
   if [ -f "$OUT/bootstrap.txt" ]; then
     echo
-    echo "## State bootstrap at scale (\`bootstrap $QUICK\`, 1 GiB heap)"
+    echo "## State bootstrap at scale (\`bootstrap${QUICK:+ $QUICK}\`, 1 GiB heap)"
     echo
     cat "$OUT/bootstrap.txt"
   fi
   if [ -f "$OUT/sql.txt" ]; then
     echo
-    echo "## SQL: RNN_INFER against the operator (\`sql $QUICK\`)"
+    echo "## SQL: RNN_INFER against the operator (\`sql${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/sql.txt"
   fi
   if [ -f "$OUT/precision.txt" ]; then
     echo
-    echo "## Reduced-precision state (\`precision $QUICK\`)"
+    echo "## Reduced-precision state (\`precision${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/precision.txt"
   fi

@@ -109,7 +109,7 @@ final class PrecisionCommand implements Callable<Integer> {
         }
         List<float[]> float32 = serve(m, StatePrecision.FLOAT32, events);
         System.out.printf(
-                "## vs Keras: %s, key %s, first %,d steps (%d floats of state; Keras's mean |y| %.3f)%n%n",
+                "### vs Keras: %s, key %s, first %,d steps (%d floats of state; Keras's mean |y| %.3f)%n%n",
                 fixture.getFileName(), fixtureKey, STEPS, m.stateLayout().size(), meanAbs(keras.subList(0, STEPS)));
         header("vs Keras", "vs float32");
         for (StatePrecision p : StatePrecision.values()) {
@@ -145,7 +145,7 @@ final class PrecisionCommand implements Callable<Integer> {
             float32.add(serve(m, StatePrecision.FLOAT32, events));
         }
         System.out.printf(
-                "## vs float32: %s, %d random streams of %,d steps (%d floats of state, N(0,1) inputs seeded 11;"
+                "### vs float32: %s, %d random streams of %,d steps (%d floats of state, N(0,1) inputs seeded 11;"
                         + " float32's mean |y| %.3f)%n%n",
                 model.getFileName(),
                 streams,
@@ -170,7 +170,7 @@ final class PrecisionCommand implements Callable<Integer> {
 
     /** What the key state serializer writes per key of each model, and RocksDB stores besides its own key. */
     private void bytesTable() throws IOException {
-        System.out.println("## serialized state bytes per key");
+        System.out.println("### serialized state bytes per key");
         System.out.println();
         System.out.println("| model | floats of state | float32 | bfloat16 | float16 |");
         System.out.println("| --- | ---: | ---: | ---: | ---: |");

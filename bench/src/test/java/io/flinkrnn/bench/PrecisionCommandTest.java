@@ -35,7 +35,7 @@ class PrecisionCommandTest {
         assertThat(exit).as(out).isZero();
         assertThat(out)
                 .contains("# loadavg at start: ")
-                .contains("## vs Keras: keras3_stacked_long, key long-0, first 1,000 steps")
+                .contains("### vs Keras: keras3_stacked_long, key long-0, first 1,000 steps")
                 // float32 is the reference: no difference from itself in any range.
                 .contains("| float32 | 101-1000 | ")
                 .containsPattern(
