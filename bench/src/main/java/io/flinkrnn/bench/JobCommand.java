@@ -112,30 +112,18 @@ final class JobCommand implements Callable<Integer> {
     @Option(
             names = "--runs",
             split = ",",
-            defaultValue = "hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,naive-forst,"
-                    + "naive-forst-async,latency,scale,naive-scale,restore-rocksdb,restore-forst,restore-forst-async",
+            defaultValue = ALL_RUNS,
             description = "which runs (default all): ${DEFAULT-VALUE}")
     List<String> runs;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec command;
 
-    /** Every run --runs may name: the default's list. */
-    private static final List<String> RUNS = List.of(
-            "hashmap",
-            "rocksdb",
-            "naive-rocksdb",
-            "naive-rocksdb-tuned",
-            "naive-hashmap",
-            "forst",
-            "naive-forst",
-            "naive-forst-async",
-            "latency",
-            "scale",
-            "naive-scale",
-            "restore-rocksdb",
-            "restore-forst",
-            "restore-forst-async");
+    /** Every run --runs may name, and its default. */
+    private static final String ALL_RUNS = "hashmap,rocksdb,naive-rocksdb,naive-rocksdb-tuned,naive-hashmap,forst,"
+            + "naive-forst,naive-forst-async,latency,scale,naive-scale,restore-rocksdb,restore-forst,restore-forst-async";
+
+    private static final List<String> RUNS = List.of(ALL_RUNS.split(","));
 
     static final AtomicLong COUNT = new AtomicLong();
     static final AtomicLong RECORD_FROM = new AtomicLong(Long.MAX_VALUE);
@@ -145,6 +133,7 @@ final class JobCommand implements Callable<Integer> {
     static final AtomicLongArray LATENCY = new AtomicLongArray(20_001);
 
     private static final int PARALLELISM = 2;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final long PACING_NANOS = 1_000_000;
     /** Paced loads of the latency runs, as fractions of the measured hashmap peak; the goal's is last. */
     private static final double[] LOADS = {0.4, 0.55, 0.7};
@@ -159,7 +148,7 @@ final class JobCommand implements Callable<Integer> {
         List<String> unknown = runs.stream().filter(r -> !RUNS.contains(r)).toList();
         if (!unknown.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(
-                    command.commandLine(), "--runs: unknown " + unknown + "; known: " + String.join(",", RUNS));
+                    command.commandLine(), "--runs: unknown " + unknown + "; known: " + ALL_RUNS);
         }
         Machine.header("job" + (quick ? " --quick" : ""));
         long total = events != null ? events : quick ? 600_000 : 3_000_000;
@@ -224,7 +213,11 @@ final class JobCommand implements Callable<Integer> {
         }
         Result naiveHash = ifAsked("naive-hashmap", Program.NAIVE, Backend.HASHMAP, total);
         if (naiveHash != null) {
-            row(naiveHash, hash == null ? 0 : hash.rate / naiveHash.rate, "operator/naive", stateFloats);
+            row(
+                    naiveHash,
+                    hash == null ? 0 : hash.rate / naiveHash.rate,
+                    hash == null ? "" : "operator/naive",
+                    stateFloats);
         }
         Result forst = ifAsked("forst", Program.OPERATOR, Backend.FORST_TUNED, total);
         Result naiveForst = ifAsked("naive-forst", Program.NAIVE, Backend.FORST_TUNED, total);
@@ -270,15 +263,15 @@ final class JobCommand implements Callable<Integer> {
         }
         Result scale = null;
         int scaleKeysRun = quick ? Math.min(scaleKeys, 1_000_000) : scaleKeys;
+        // Each key's first event creates its state; the measured third then reads back states
+        // written millions of events ago, far more than managed memory holds.
+        Workload scaleWorkload = new Workload(scaleKeysRun, scaleKeysRun + scaleKeysRun / 2L, scaleKeysRun, 0, false);
         if (runs.contains("scale")) {
-            // Each key's first event creates its state; the measured third then reads back states
-            // written millions of events ago, far more than managed memory holds.
-            long scaleTotal = scaleKeysRun + scaleKeysRun / 2L;
             scale = run(
                     String.format("flink-rnn operator with %d keys", scaleKeysRun),
                     Backend.ROCKSDB_TUNED,
                     Program.OPERATOR,
-                    new Workload(scaleKeysRun, scaleTotal, scaleKeysRun, 0, false));
+                    scaleWorkload);
             row(scale, 0, "", stateFloats);
         }
         Result naiveScale = null;
@@ -288,7 +281,7 @@ final class JobCommand implements Callable<Integer> {
                     String.format("%s with %d keys", Program.NAIVE.label, scaleKeysRun),
                     Backend.ROCKSDB_TUNED,
                     Program.NAIVE,
-                    new Workload(scaleKeysRun, scaleKeysRun + scaleKeysRun / 2L, scaleKeysRun, 0, false));
+                    scaleWorkload);
             row(
                     naiveScale,
                     scale == null ? 0 : scale.rate / naiveScale.rate,
@@ -361,7 +354,6 @@ final class JobCommand implements Callable<Integer> {
             }
         }
         if (scale != null) {
-            int cores = Runtime.getRuntime().availableProcessors();
             System.out.printf(
                     "# goal: %,d keys >= 100,000 events/s: %,.0f -> %s%s%n",
                     scaleKeysRun,
@@ -376,10 +368,10 @@ final class JobCommand implements Callable<Integer> {
                                     naiveScale.rate,
                                     naiveScale.cpuMicros,
                                     naiveScale.cores,
-                                    cores,
-                                    cores * 1e6 / naiveScale.cpuMicros,
-                                    cores,
-                                    cores * 1e6 / naiveScale.cpuMicros < 100_000
+                                    CORES,
+                                    maxRate(naiveScale.cpuMicros),
+                                    CORES,
+                                    maxRate(naiveScale.cpuMicros) < 100_000
                                             ? "below the goal"
                                             : "so the goal is within reach"));
             System.out.printf(
@@ -455,10 +447,9 @@ final class JobCommand implements Callable<Integer> {
      * job left idle, and the highest rate the two costs allow on every core of the host.
      */
     private static String bound(String goal, Result operator, Result naive, double alone, double reference) {
-        int cores = Runtime.getRuntime().availableProcessors();
         double math = PARALLELISM * 1e6 / alone; // the engine alone keeps PARALLELISM threads busy
         double floor = naive.cpuMicros + math;
-        double best = cores * 1e6 / floor;
+        double best = maxRate(floor);
         return String.format(
                 "# %s: %.2fx. CPU per event: operator %.1f µs; naive job %.1f µs (%.2f of %d cores busy) + engine"
                         + " alone %.1f µs = %.1f µs, so even with the math fully overlapped the %d cores allow at"
@@ -468,13 +459,18 @@ final class JobCommand implements Callable<Integer> {
                 operator.cpuMicros,
                 naive.cpuMicros,
                 naive.cores,
-                cores,
+                CORES,
                 math,
                 floor,
-                cores,
+                CORES,
                 best,
                 best / reference,
                 100 * operator.rate / best);
+    }
+
+    /** The events/s that {@code cpuMicros} of CPU per event allow with every core of the host busy. */
+    private static double maxRate(double cpuMicros) {
+        return CORES * 1e6 / cpuMicros;
     }
 
     /** A size gauge that read 0 (seen in short runs, the keys' states still in memtables) is "n/a", not a size. */
