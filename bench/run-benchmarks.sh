@@ -17,6 +17,8 @@ QUICK="${1:-}"
 # restart the operator from a savepoint of them (about 16 GB), and run the operator with bfloat16 state
 # and with RocksDB's universal compaction, and with both.
 # compare-avx2 is compare in a JVM held to 256-bit vectors (-XX:UseAVX=2), as on an AVX2-only host.
+# block times the engine's register block alone beside the same loop in C (bench/native/block.c,
+# built here where cc exists); block-avx2 holds both to 256-bit vectors.
 # KERNEL_BASELINE=<commit>: the kernel bench also times that commit's engine beside this build's,
 # turn by turn in 3 fresh JVMs (KernelCommand --baseline), to show what a change cost. It is built
 # here, in a temporary worktree.
@@ -33,7 +35,7 @@ fi
 # JAVA25=<path to a JDK 25 java> adds compare-jdk25: compare on that JVM (issue 18 asks whether a newer
 # JDK's Vector API is faster; Flink 2.2 itself supports 17 and 21).
 SCALE_KEYS="${SCALE_KEYS:-10000000}"
-for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel job scale scale-bf16 scale-universal scale-bf16-universal latency convlstm bootstrap sql precision}; do
+for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel block block-avx2 ${JAVA25:+block-jdk25} job scale scale-bf16 scale-universal scale-bf16-universal latency convlstm bootstrap sql precision}; do
   java_bin=java
   case "$bench" in
     compare-jdk25) args=(compare --out "$OUT/jdk25"); gc=""; java_bin="${JAVA25:?JAVA25 must name a JDK 25 java}" ;;
@@ -46,6 +48,13 @@ for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel job
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
     bootstrap) args=(bootstrap); gc="-XX:+UseParallelGC -Xmx1g" ;;
     kernel) args=(kernel "${BASELINE_ARGS[@]}"); gc="" ;;
+    block|block-avx2|block-jdk25)
+      args=(block); gc=""; cflags=(-O3 -march=native)
+      [ "$bench" = block-avx2 ] && { gc="-XX:+UseParallelGC -XX:UseAVX=2"; cflags+=(-mno-avx512f); }
+      [ "$bench" = block-jdk25 ] && java_bin="${JAVA25:?JAVA25 must name a JDK 25 java}"
+      if command -v cc >/dev/null && cc "${cflags[@]}" -o "$OUT/$bench-native" bench/native/block.c; then
+        args+=(--native "$OUT/$bench-native")
+      fi ;;
     *) args=("$bench"); gc="" ;;
   esac
   FLINK_RNN_BENCH_GC="${gc:--XX:+UseParallelGC}" "$java_bin" -jar "$JAR" "${args[@]}" $QUICK 2>"$OUT/$bench.stderr" \
@@ -78,6 +87,19 @@ done
   echo
   echo '![kernel GFLOP/s](bench/results/kernel.png)'
   echo
+  for b in block block-avx2 block-jdk25; do
+    if [ -f "$OUT/$b.txt" ]; then
+      case "$b" in
+        block) title="The register block alone, Java and C" ;;
+        block-avx2) title="The register block alone, both held to AVX2 (\`-XX:UseAVX=2\`, \`-mno-avx512f\`)" ;;
+        block-jdk25) title="The register block alone on JDK 25" ;;
+      esac
+      echo "## $title (\`block${QUICK:+ $QUICK}\`)"
+      echo
+      cat "$OUT/$b.txt"
+      echo
+    fi
+  done
   echo "## The whole job (\`job${QUICK:+ $QUICK}\`)"
   echo
   cat "$OUT/job.txt"

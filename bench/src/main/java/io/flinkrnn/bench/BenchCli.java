@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CompareCommand.class,
             KernelCommand.class,
+            BlockCommand.class,
             JobCommand.class,
             ConvLstmCommand.class,
             BootstrapCommand.class,

@@ -48,6 +48,14 @@ public final class JavaKernel implements Kernel {
     }
 
     /**
+     * Output columns of the vectorized path's register block ({@link VectorMath#PANEL} vectors), or 1
+     * when it is not available: the width at which a product runs one block per 6 keys.
+     */
+    public static int blockColumns() {
+        return VECTOR_AVAILABLE ? VectorMath.PANEL * VectorMath.lanes() : 1;
+    }
+
+    /**
      * Keras's row-major layout for the scalar loops and, where the JVM has the Vector API, the
      * vectorized path's panels ({@link VectorMath#panels}) too: whichever instance packed it, any
      * instance can multiply it.

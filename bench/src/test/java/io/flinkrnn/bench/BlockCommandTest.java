@@ -1,0 +1,41 @@
+package io.flinkrnn.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code block --quick} times the Java block and reads the native side's two numbers into the table. */
+class BlockCommandTest {
+
+    @Test
+    void javaAndNativeRowsEachAgainstTheirOwnPeak(@TempDir Path dir) throws Exception {
+        // Stands in for bench/native/block.c, compiled: what it prints, and nothing else.
+        Path stub = dir.resolve("block");
+        Files.writeString(stub, "#!/bin/sh\necho 'block 100.0'\necho 'peak 200.0'\n");
+        Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        int exit;
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            exit = new CommandLine(new BlockCommand()).execute("--quick", "--native", stub.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(out).isZero();
+        assertThat(out)
+                .contains("# loadavg at start: ")
+                .containsPattern("\\| Java [0-9][^|]* \\| [0-9.]+ \\| [0-9.]+ \\| [0-9]+% \\|")
+                .contains("| C (cc -O3 -march=native) | 100.0 | 200.0 | 50% |")
+                .containsPattern("# Java's block / C's block: [0-9.]+; share of peak, Java / C: [0-9.]+");
+    }
+}
