@@ -16,22 +16,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The engine's register block alone, against the same loop in C: one product of 6 keys by one
- * block of output columns over 64 inputs, small enough that its inputs, weights and outputs stay in
- * L1, so that only the code the compiler emitted for the loop is timed. Each side's share of its own
- * FMA peak (12 independent chains) says how much of the gap between the whole model and the peak is
- * the JIT's code for this loop and how much lies outside it (activations, copies, caches).
+ * The engine's matrix product against the same loops in C, at two sizes: the register block alone (6
+ * keys by one block of output columns over 128 inputs, small enough to stay in L1, so that only the
+ * code the compiler emitted for the loop is timed), and one 24-key tile of the reference model's
+ * second LSTM layer ({@code [24 x 192]·[192 x 384]}, weights from L2), walked as the engine walks
+ * it. Each side's share of its own FMA peak (12 independent chains) says how much of the gap between
+ * the whole model and the peak is the JIT's code and how much lies outside the product. C also runs
+ * the tile with its weights where a Java array's data sits, 16 bytes past the object's start: a JVM
+ * cannot align a float[] to a cache line, and 64-byte vector loads then span two lines.
  */
 @Command(
         name = "block",
         mixinStandardHelpOptions = true,
-        description = "the register block alone, in Java and in C, against each one's FMA peak")
+        description = "the engine's product, alone and on an LSTM tile, in Java and in C, against the FMA peak")
 final class BlockCommand implements Callable<Integer> {
 
     private static final int KEYS = 6;
     private static final int INPUTS = 128;
-    /** Calls per timed window, a few milliseconds. */
-    private static final int WINDOW = 5_000;
+    private static final int TILE_KEYS = 24;
+    private static final int TILE_INPUTS = 192;
+    private static final int TILE_COLUMNS = 384;
+    /** FLOPs per timed window (a few milliseconds), as in bench/native/block.c. */
+    private static final double WINDOW_FLOPS = 1e9;
 
     @Option(names = "--native", paramLabel = "PATH", description = "bench/native/block.c, compiled")
     Path nativeBlock;
@@ -44,36 +50,36 @@ final class BlockCommand implements Callable<Integer> {
         Locale.setDefault(Locale.ROOT);
         Machine.header("block" + (quick ? " --quick" : ""));
         int columns = JavaKernel.blockColumns();
-        Random random = new Random(6);
-        float[] w = new float[INPUTS * columns];
-        float[] x = new float[KEYS * INPUTS];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = random.nextFloat() - 0.5f;
-        }
-        for (int i = 0; i < x.length; i++) {
-            x[i] = random.nextFloat() - 0.5f;
-        }
-        Matrix m = JavaKernel.INSTANCE.pack(w, INPUTS, columns, 0, columns);
-        float[] out = new float[KEYS * columns];
-        double flops = 2.0 * KEYS * columns * INPUTS;
-        // The block first: a JVM that compiled the peak's loop first ran Vector API code slower.
-        Runnable call = () -> JavaKernel.INSTANCE.multiply(KEYS, x, 0, INPUTS, m, out, 0, columns, false);
-        best(call, quick ? 1.0 : 3.0); // warm-up: C2 compiles the block
-        double block = best(call, quick ? 1.0 : 3.0) * flops / 1e9;
+        double seconds = quick ? 1.0 : 3.0;
+        // The products first: a JVM that compiled the peak's loop first ran Vector API code slower.
+        double block = product(KEYS, INPUTS, columns, seconds);
+        double tile = product(TILE_KEYS, TILE_INPUTS, TILE_COLUMNS, seconds);
         double peak = Peak.gflops(1, quick ? 600 : 2000);
         System.out.printf(
-                "# %d keys x %d columns (%d vectors of %d floats) x %d inputs, data in L1, 1 thread; Java through"
-                        + " JavaKernel.multiply (its dispatch included), C as bench/native/block.c%n%n",
-                KEYS, columns, columns / Math.max(1, JavaKernel.lanes()), JavaKernel.lanes(), INPUTS);
-        System.out.println("| code | block GFLOP/s | FMA peak GFLOP/s | block / peak |");
-        System.out.println("| --- | ---: | ---: | ---: |");
-        row("Java " + System.getProperty("java.version") + " (C2, Vector API)", block, peak);
+                "# block: %d keys x %d columns (%d vectors of %d floats) x %d inputs, data in L1; tile: [%d x %d]·[%d x %d];"
+                        + " 1 thread; Java through JavaKernel.multiply, C as bench/native/block.c; GFLOP/s of the best"
+                        + " of many short windows%n%n",
+                KEYS,
+                columns,
+                columns / Math.max(1, JavaKernel.lanes()),
+                JavaKernel.lanes(),
+                INPUTS,
+                TILE_KEYS,
+                TILE_INPUTS,
+                TILE_INPUTS,
+                TILE_COLUMNS);
+        System.out.println("| code | block GFLOP/s | % of peak | tile GFLOP/s | % of peak | FMA peak GFLOP/s |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        row("Java " + System.getProperty("java.version") + " (C2, Vector API)", block, tile, peak);
         Map<String, Double> c = nativeBlock == null ? Map.of() : runNative();
-        if (c.containsKey("block") && c.containsKey("peak")) {
-            row("C (cc -O3 -march=native)", c.get("block"), c.get("peak"));
-            System.out.printf(
-                    "%n# Java's block / C's block: %.2f; share of peak, Java / C: %.2f%n",
-                    block / c.get("block"), (block / peak) / (c.get("block") / c.get("peak")));
+        if (c.keySet().containsAll(java.util.List.of("block", "tile", "peak"))) {
+            row("C (cc -O3 -march=native)", c.get("block"), c.get("tile"), c.get("peak"));
+            if (c.containsKey("tile-java")) {
+                System.out.printf(
+                        "| C, tile weights 16 bytes past a cache line, as a Java float[]'s data | | | %.1f | %.0f%% | %.1f |%n",
+                        c.get("tile-java"), 100 * c.get("tile-java") / c.get("peak"), c.get("peak"));
+            }
+            System.out.printf("%n# Java / C: block %.2f, tile %.2f%n", block / c.get("block"), tile / c.get("tile"));
         } else {
             System.out.println(
                     "\n# C: not run (no --native binary: bench/run-benchmarks.sh builds it where cc exists)");
@@ -82,25 +88,47 @@ final class BlockCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** GFLOP/s of {@code keys x inputs} times {@code inputs x columns} through the engine's kernel. */
+    private static double product(int keys, int inputs, int columns, double seconds) {
+        Random random = new Random(keys * 31L + inputs);
+        float[] w = new float[inputs * columns];
+        float[] x = new float[keys * inputs];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = random.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat() - 0.5f;
+        }
+        Matrix m = JavaKernel.INSTANCE.pack(w, inputs, columns, 0, columns);
+        float[] out = new float[keys * columns];
+        Runnable call = () -> JavaKernel.INSTANCE.multiply(keys, x, 0, inputs, m, out, 0, columns, false);
+        double flops = 2.0 * keys * inputs * columns;
+        int window = (int) Math.ceil(WINDOW_FLOPS / flops);
+        best(call, window, seconds); // warm-up: C2 compiles the product
+        return best(call, window, seconds) * flops / 1e9;
+    }
+
     /**
      * Calls per second in the least disturbed of many short windows, as the C side and {@link Peak}
      * measure: on a shared machine the average would time the neighbours too.
      */
-    private static double best(Runnable call, double seconds) {
+    private static double best(Runnable call, int window, double seconds) {
         double best = 0;
         long end = System.nanoTime() + (long) (seconds * 1e9);
         do {
             long start = System.nanoTime();
-            for (int i = 0; i < WINDOW; i++) {
+            for (int i = 0; i < window; i++) {
                 call.run();
             }
-            best = Math.max(best, WINDOW / ((System.nanoTime() - start) / 1e9));
+            best = Math.max(best, window / ((System.nanoTime() - start) / 1e9));
         } while (System.nanoTime() < end);
         return best;
     }
 
-    private static void row(String code, double block, double peak) {
-        System.out.printf("| %s | %.1f | %.1f | %.0f%% |%n", code, block, peak, 100 * block / peak);
+    private static void row(String code, double block, double tile, double peak) {
+        System.out.printf(
+                "| %s | %.1f | %.0f%% | %.1f | %.0f%% | %.1f |%n",
+                code, block, 100 * block / peak, tile, 100 * tile / peak, peak);
     }
 
     private Map<String, Double> runNative() throws Exception {
