@@ -2,15 +2,11 @@ package io.flinkrnn.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code block --quick} times the Java products and reads the native side's numbers into the table. */
 class BlockCommandTest {
@@ -22,17 +18,9 @@ class BlockCommandTest {
         Files.writeString(
                 stub, "#!/bin/sh\necho 'block 100.0'\necho 'tile 50.0'\necho 'tile-java 40.0'\necho 'peak 200.0'\n");
         Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int exit;
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new BlockCommand()).execute("--quick", "--native", stub.toString());
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(out).isZero();
+        CommandRun run = CommandRun.of(new BlockCommand(), "--quick", "--native", stub.toString());
+        String out = run.out();
+        assertThat(run.exit()).as(out).isZero();
         assertThat(out)
                 .contains("# loadavg at start: ")
                 .containsPattern("\\| Java [0-9][^|]* \\| [0-9.]+ \\| [0-9]+% \\| [0-9.]+ \\| [0-9]+% \\| [0-9.]+ \\|")

@@ -3,12 +3,8 @@ package io.flinkrnn.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flinkrnn.model.fixtures.Fixture;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code precision --quick} runs end to end, and its tables say what they must by construction. */
 class PrecisionCommandTest {
@@ -16,23 +12,15 @@ class PrecisionCommandTest {
     @Test
     void theQuickRunPrintsEveryPrecisionAndHalvesTheBytes() {
         Path root = Fixture.root().toAbsolutePath().getParent();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int exit;
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new PrecisionCommand())
-                    .execute(
-                            "--quick",
-                            "--model",
-                            root.resolve("bench/models/lstm96x2_window4.h5").toString(),
-                            "--fixture",
-                            root.resolve("fixtures/keras3_stacked_long").toString());
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(out).isZero();
+        CommandRun run = CommandRun.of(
+                new PrecisionCommand(),
+                "--quick",
+                "--model",
+                root.resolve("bench/models/lstm96x2_window4.h5").toString(),
+                "--fixture",
+                root.resolve("fixtures/keras3_stacked_long").toString());
+        String out = run.out();
+        assertThat(run.exit()).as(out).isZero();
         assertThat(out)
                 .contains("# loadavg at start: ")
                 .contains("### vs Keras: keras3_stacked_long, key long-0, first 1,000 steps")
