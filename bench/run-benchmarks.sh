@@ -15,7 +15,8 @@ QUICK="${1:-}"
 # a job that writes the keys and one that restarts from their savepoint. The scale runs (SCALE_KEYS,
 # default 10M; --quick: 1M) run the operator and the naive job over that many keys on tuned RocksDB,
 # restart the operator from a savepoint of them (about 16 GB), and run the operator with bfloat16 state
-# and with RocksDB's universal compaction, and with both.
+# and with RocksDB's universal compaction, with both, and with both and memtable bloom filters
+# (RocksDbMemtableBloom).
 # compare-avx2 is compare in a JVM held to 256-bit vectors (-XX:UseAVX=2), as on an AVX2-only host.
 # block times the engine's register block alone beside the same loop in C (bench/native/block.c,
 # built here where cc exists); block-avx2 holds both to 256-bit vectors.
@@ -35,7 +36,8 @@ fi
 # JAVA25=<path to a JDK 25 java> adds compare-jdk25: compare on that JVM (issue 18 asks whether a newer
 # JDK's Vector API is faster; Flink 2.2 itself supports 17 and 21).
 SCALE_KEYS="${SCALE_KEYS:-10000000}"
-for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel block block-avx2 ${JAVA25:+block-jdk25} job scale scale-bf16 scale-universal scale-bf16-universal latency convlstm bootstrap sql precision}; do
+MEMTABLE_BLOOM=io.flinkrnn.operators.state.RocksDbMemtableBloom
+for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel block block-avx2 ${JAVA25:+block-jdk25} job scale scale-bf16 scale-universal scale-bf16-universal scale-bf16-universal-bloom latency convlstm bootstrap sql precision}; do
   java_bin=java
   case "$bench" in
     compare-jdk25) args=(compare --out "$OUT/jdk25"); gc=""; java_bin="${JAVA25:?JAVA25 must name a JDK 25 java}" ;;
@@ -45,6 +47,7 @@ for bench in ${BENCHES:-compare compare-avx2 ${JAVA25:+compare-jdk25} kernel blo
     scale-bf16) args=(job --runs scale --scale-keys "$SCALE_KEYS" --state-precision bfloat16 --out "$OUT/scale-bf16"); gc="" ;;
     scale-universal) args=(job --runs scale --scale-keys "$SCALE_KEYS" --conf state.backend.rocksdb.compaction.style=UNIVERSAL --out "$OUT/scale-universal"); gc="" ;;
     scale-bf16-universal) args=(job --runs scale --scale-keys "$SCALE_KEYS" --state-precision bfloat16 --conf state.backend.rocksdb.compaction.style=UNIVERSAL --out "$OUT/scale-bf16-universal"); gc="" ;;
+    scale-bf16-universal-bloom) args=(job --runs scale --scale-keys "$SCALE_KEYS" --state-precision bfloat16 --conf state.backend.rocksdb.compaction.style=UNIVERSAL --conf "state.backend.rocksdb.options-factory=$MEMTABLE_BLOOM" --out "$OUT/scale-bf16-universal-bloom"); gc="" ;;
     latency) args=(job --runs latency); gc="-XX:+UseG1GC -XX:MaxGCPauseMillis=5" ;;
     bootstrap) args=(bootstrap); gc="-XX:+UseParallelGC -Xmx1g" ;;
     kernel) args=(kernel "${BASELINE_ARGS[@]}"); gc="" ;;
@@ -120,6 +123,12 @@ done
     echo "## Many keys with bfloat16 state and universal compaction (\`job --runs scale --state-precision bfloat16 --conf state.backend.rocksdb.compaction.style=UNIVERSAL${QUICK:+ $QUICK}\`)"
     echo
     cat "$OUT/scale-bf16-universal.txt"
+    echo
+  fi
+  if [ -f "$OUT/scale-bf16-universal-bloom.txt" ]; then
+    echo "## Many keys with bfloat16 state, universal compaction and memtable bloom filters (\`job --runs scale --state-precision bfloat16 --conf state.backend.rocksdb.compaction.style=UNIVERSAL --conf state.backend.rocksdb.options-factory=$MEMTABLE_BLOOM${QUICK:+ $QUICK}\`)"
+    echo
+    cat "$OUT/scale-bf16-universal-bloom.txt"
     echo
   fi
   if [ -f "$OUT/scale-bf16.txt" ]; then

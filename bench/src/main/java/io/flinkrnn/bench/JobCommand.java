@@ -139,6 +139,8 @@ final class JobCommand implements Callable<Integer> {
     private static final double[] LOADS = {0.4, 0.55, 0.7};
 
     private final List<String> csv = new ArrayList<>();
+    /** Every result printed in the table, in its order. */
+    private final List<Result> rows = new ArrayList<>();
     /** Floats of state per key of {@link #model}, the size the naive jobs' states copy. */
     private int stateFloats;
 
@@ -384,6 +386,11 @@ final class JobCommand implements Callable<Integer> {
                     scale.footprint.live * scaleKeysRun / 1e9,
                     scale.footprint.sstFiles);
         }
+        for (Result r : rows) {
+            if (!r.rocksDbPerEvent.isEmpty()) {
+                System.out.println(rocksDbCounters(r));
+            }
+        }
         if (rocks != null && rocks.footprint != null) {
             System.out.printf(
                     "# RocksDB state per key (live data): %.0f bytes vs %d raw float bytes = %.2fx (goal <= 1.1x)%n",
@@ -418,12 +425,31 @@ final class JobCommand implements Callable<Integer> {
         plot.write(out.resolve("latency.png"));
     }
 
+    /**
+     * What RocksDB did per event while {@code r} was measured, from the statistics counters its
+     * options turned on; with the block cache's hits and misses, its hit rate, since a miss is a
+     * block read from the page cache or disk.
+     */
+    private static String rocksDbCounters(Result r) {
+        List<String> counters = new ArrayList<>();
+        r.rocksDbPerEvent.forEach((ticker, n) -> counters.add(String.format("%s %.2f", ticker, n)));
+        Double hit = r.rocksDbPerEvent.get("block_cache_hit");
+        Double miss = r.rocksDbPerEvent.get("block_cache_miss");
+        if (hit != null && miss != null && hit + miss > 0) {
+            counters.add(String.format("block cache hit rate %.0f%%", 100 * hit / (hit + miss)));
+        }
+        return String.format(
+                "# %s, %s: RocksDB statistics per event over the measured stretch: %s",
+                r.name, r.backend.label, String.join("; ", counters));
+    }
+
     /** {@code program} on {@code backend} over every key if {@code --runs} names {@code run}, else null. */
     private Result ifAsked(String run, Program program, Backend backend, long total) throws Exception {
         return runs.contains(run) ? run(program.label, backend, program, Workload.of(keys, total, 0)) : null;
     }
 
     private void row(Result r, double ratio, String of, int stateFloats) {
+        rows.add(r);
         System.out.printf(
                 "| %s | %s | %,.0f | %s | %.1f (%.2f) | %.1f | %.1f | %s | %d |%n",
                 r.name,
@@ -644,7 +670,10 @@ final class JobCommand implements Callable<Integer> {
     /**
      * One measured run; {@code cpuMicros} is the whole JVM's CPU time per event over the measured
      * stretch (task threads, RocksDB's background threads, GC, the MiniCluster) and {@code cores} that
-     * CPU time over the wall time: how many of the host's cores the job kept busy.
+     * CPU time over the wall time: how many of the host's cores the job kept busy; {@code
+     * rocksDbPerEvent} RocksDB's statistics counters over the same stretch per event, those that the
+     * run's {@code state.backend.rocksdb.metrics.*} options turn on (none by default: statistics cost). Flink
+     * refreshes those gauges every 5 s, so over a stretch of a minute they are good to a few percent.
      */
     record Result(
             String name,
@@ -655,6 +684,7 @@ final class JobCommand implements Callable<Integer> {
             double cpuMicros,
             double cores,
             Footprint footprint,
+            Map<String, Double> rocksDbPerEvent,
             long[] histogram) {
 
         double bytesPerKey() {
@@ -719,6 +749,7 @@ final class JobCommand implements Callable<Integer> {
             long c0 = COUNT.get();
             long t0 = System.nanoTime();
             long cpu0 = processCpuNanos();
+            Map<String, Long> tickers0 = RocksDbSizes.tickers();
             long target = (long) (total * 0.98);
             while (COUNT.get() < target) {
                 check(job, deadline);
@@ -727,6 +758,10 @@ final class JobCommand implements Callable<Integer> {
             long c1 = COUNT.get();
             long cpu = processCpuNanos() - cpu0;
             long wall = System.nanoTime() - t0;
+            Map<String, Double> perEvent = new TreeMap<>();
+            RocksDbSizes.tickers()
+                    .forEach((ticker, n) ->
+                            perEvent.put(ticker, (double) (n - tickers0.getOrDefault(ticker, 0L)) / (c1 - c0)));
             double rate = (c1 - c0) / (wall / 1e9);
             Footprint footprint = null;
             if (backend.onDisk()) {
@@ -758,6 +793,7 @@ final class JobCommand implements Callable<Integer> {
                     cpu / 1e3 / (c1 - c0),
                     (double) cpu / wall,
                     footprint,
+                    perEvent,
                     histogram);
         } finally {
             job.cancel().get();

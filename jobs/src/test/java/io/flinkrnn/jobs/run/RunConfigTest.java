@@ -7,6 +7,7 @@ import io.flinkrnn.jobs.cli.FlinkRnnCli;
 import io.flinkrnn.model.LoadLimits;
 import io.flinkrnn.model.ModelLoadException;
 import io.flinkrnn.model.fixtures.Fixture;
+import io.flinkrnn.operators.state.RocksDbMemtableBloom;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +83,14 @@ class RunConfigTest {
         RunConfig heap = RunConfig.of(with("state.backend.type", "hashmap"));
         assertThat(heap.flink().contains(RocksDBConfigurableOptions.USE_BLOOM_FILTER))
                 .isFalse();
+    }
+
+    @Test
+    void aJobMayAddMemtableBloomFiltersForMillionsOfKeys() {
+        String factory = RocksDbMemtableBloom.class.getName();
+        RunConfig run = RunConfig.of(with("state.backend.rocksdb.options-factory", factory));
+        assertThat(run.flink().get(RocksDBOptions.OPTIONS_FACTORY)).isEqualTo(factory);
+        assertThat(run.flink().get(RocksDBConfigurableOptions.USE_BLOOM_FILTER)).isTrue();
     }
 
     @Test
