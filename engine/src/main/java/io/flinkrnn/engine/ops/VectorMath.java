@@ -17,10 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Weights are laid out once ({@link #panels}) in the order this loop reads them: each panel's
  * rows one after the other, so a block streams one contiguous run of memory instead of striding
- * over Keras's whole row width per input. With 2-vector panels the rows are laid out too, per call
- * ({@link #pack}): each block's inputs interleaved, so that its loop needs one index and no per-row
- * address, which 16 registers could not hold beside the accumulators. With 4-vector panels that did
- * not pay: laying out the rows cost as much as the loop saved (measured on an AVX-512 Xeon).
+ * over Keras's whole row width per input.
  *
  * <p>Every output element is the same chain of fused multiply-adds, in the same order over the
  * input dimension, as the scalar loops compute, whatever the block it falls into: the two paths,
@@ -32,10 +29,6 @@ final class VectorMath {
     private static final int L = S.length();
     /** Vectors per panel: 4 with 512-bit vectors (32 registers), else 2 (16 registers). */
     static final int PANEL = S.vectorBitSize() >= 512 ? 4 : 2;
-    /** Rows packed at a time for 2-vector panels: 4 blocks of 6 keys, the LSTM cell's tile. */
-    private static final int CHUNK = 24;
-
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     private VectorMath() {}
 
@@ -80,9 +73,32 @@ final class VectorMath {
             int os,
             boolean accumulate) {
         int vectorCols = n - n % L;
-        int j = PANEL == 4
-                ? panelsOfFour(rows, x, xo, xs, panels, k, vectorCols, out, oo, os, accumulate)
-                : panelsOfTwo(rows, x, xo, xs, panels, k, vectorCols, out, oo, os, accumulate);
+        int width = PANEL * L;
+        int j = 0;
+        for (; j + width <= vectorCols; j += width) {
+            int r = 0;
+            for (; r + 6 <= rows; r += 6) {
+                if (PANEL == 4) {
+                    rows6cols4(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                } else {
+                    rows6cols2(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                }
+            }
+            for (; r + 4 <= rows; r += 4) {
+                if (PANEL == 4) {
+                    rows4cols4(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                } else {
+                    rows4cols2(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                }
+            }
+            for (; r < rows; r++) {
+                if (PANEL == 4) {
+                    rows1cols4(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                } else {
+                    rows1cols2(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                }
+            }
+        }
         for (; j < vectorCols; j += L) {
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
@@ -94,128 +110,6 @@ final class VectorMath {
         }
         if (vectorCols < n) {
             JavaKernel.scalarColumns(rows, x, xo, xs, w, k, n, vectorCols, n, out, oo, os, accumulate);
-        }
-    }
-
-    /** Whole 4-vector panels, the rows read in place; returns the first column left. */
-    private static int panelsOfFour(
-            int rows,
-            float[] x,
-            int xo,
-            int xs,
-            float[] w,
-            int k,
-            int vectorCols,
-            float[] out,
-            int oo,
-            int os,
-            boolean acc) {
-        int j = 0;
-        for (; j + 4 * L <= vectorCols; j += 4 * L) {
-            int r = 0;
-            for (; r + 6 <= rows; r += 6) {
-                rows6cols4(x, xo + r * xs, xs, w, j * k, k, out, oo + r * os, os, j, acc);
-            }
-            for (; r + 4 <= rows; r += 4) {
-                rows4cols4(x, xo + r * xs, xs, w, j * k, k, out, oo + r * os, os, j, acc);
-            }
-            for (; r < rows; r++) {
-                rows1cols4(x, xo + r * xs, xs, w, j * k, k, out, oo + r * os, os, j, acc);
-            }
-        }
-        return j;
-    }
-
-    /**
-     * Whole 2-vector panels, the rows {@link #pack packed} {@link #CHUNK} at a time; returns the first
-     * column left. With 16 vector registers the 6-row block's per-row indices do not fit beside its
-     * 15 vectors: the JIT spilled them and the loop ran at about half the FMA peak.
-     */
-    private static int panelsOfTwo(
-            int rows,
-            float[] x,
-            int xo,
-            int xs,
-            float[] w,
-            int k,
-            int vectorCols,
-            float[] out,
-            int oo,
-            int os,
-            boolean acc) {
-        int cols = vectorCols - vectorCols % (2 * L);
-        if (cols == 0) {
-            return 0;
-        }
-        float[] xp = scratch(Math.min(rows, CHUNK) * k);
-        for (int first = 0; first < rows; first += CHUNK) {
-            int m = Math.min(CHUNK, rows - first);
-            pack(m, x, xo + first * xs, xs, k, xp);
-            int o = oo + first * os;
-            for (int j = 0; j < cols; j += 2 * L) {
-                int r = 0;
-                for (; r + 6 <= m; r += 6) {
-                    rows6cols2(xp, r * k, w, j * k, k, out, o + r * os, os, j, acc);
-                }
-                for (; r + 4 <= m; r += 4) {
-                    rows4cols2(xp, r * k, w, j * k, k, out, o + r * os, os, j, acc);
-                }
-                for (; r < m; r++) {
-                    rows1cols2(xp, r * k, k, w, j * k, k, out, o + r * os, os, j, acc);
-                }
-            }
-        }
-        return cols;
-    }
-
-    /** This thread's packing buffer, at least {@code size} floats: the kernel is shared by all threads. */
-    private static float[] scratch(int size) {
-        float[] xp = SCRATCH.get();
-        if (xp.length < size) {
-            xp = new float[size];
-            SCRATCH.set(xp);
-        }
-        return xp;
-    }
-
-    /**
-     * Rows of {@code x} as {@link #panelsOfTwo} walks them, 6 while 6 are left, then 4, then 1: a
-     * block of b rows starting at row r takes {@code b * k} floats from {@code r * k}, input i of its
-     * row q at {@code r * k + i * b + q}. The block's loop then broadcasts its rows' inputs from one
-     * index plus constants.
-     */
-    static void pack(int rows, float[] x, int xo, int xs, int k, float[] xp) {
-        int r = 0;
-        for (; r + 6 <= rows; r += 6) {
-            int x0 = xo + r * xs;
-            int x1 = x0 + xs;
-            int x2 = x1 + xs;
-            int x3 = x2 + xs;
-            int x4 = x3 + xs;
-            int x5 = x4 + xs;
-            for (int i = 0, at = r * k; i < k; i++, at += 6) {
-                xp[at] = x[x0 + i];
-                xp[at + 1] = x[x1 + i];
-                xp[at + 2] = x[x2 + i];
-                xp[at + 3] = x[x3 + i];
-                xp[at + 4] = x[x4 + i];
-                xp[at + 5] = x[x5 + i];
-            }
-        }
-        for (; r + 4 <= rows; r += 4) {
-            int x0 = xo + r * xs;
-            int x1 = x0 + xs;
-            int x2 = x1 + xs;
-            int x3 = x2 + xs;
-            for (int i = 0, at = r * k; i < k; i++, at += 4) {
-                xp[at] = x[x0 + i];
-                xp[at + 1] = x[x1 + i];
-                xp[at + 2] = x[x2 + i];
-                xp[at + 3] = x[x3 + i];
-            }
-        }
-        for (; r < rows; r++) {
-            System.arraycopy(x, xo + r * xs, xp, r * k, k);
         }
     }
 
@@ -412,12 +306,13 @@ final class VectorMath {
         a03.intoArray(out, oo + j + 3 * L);
     }
 
-    /**
-     * 6 packed rows ({@link #pack}) by a 2-vector panel: the loop's one input index is also the
-     * one bounds check the JIT keeps, and the weights' index is the loop's own.
-     */
     private static void rows6cols2(
-            float[] xp, int xo, float[] w, int wo, int k, float[] out, int oo, int os, int j, boolean acc) {
+            float[] x, int xo, int xs, float[] w, int wo, int k, float[] out, int oo, int os, int j, boolean acc) {
+        int x1 = xo + xs;
+        int x2 = x1 + xs;
+        int x3 = x2 + xs;
+        int x4 = x3 + xs;
+        int x5 = x4 + xs;
         int o1 = oo + os;
         int o2 = o1 + os;
         int o3 = o2 + os;
@@ -435,52 +330,47 @@ final class VectorMath {
         FloatVector a41 = start(out, o4 + j + L, acc);
         FloatVector a50 = start(out, o5 + j, acc);
         FloatVector a51 = start(out, o5 + j + L, acc);
-        int end = wo + k * 2 * L;
-        for (int at = wo, ix = xo; at < end; at += 2 * L, ix += 6) {
+        for (int i = 0, at = wo; i < k; i++, at += 2 * L) {
             FloatVector w0 = FloatVector.fromArray(S, w, at);
             FloatVector w1 = FloatVector.fromArray(S, w, at + L);
-            FloatVector b = FloatVector.broadcast(S, xp[ix]);
+            FloatVector b = FloatVector.broadcast(S, x[xo + i]);
             a00 = w0.fma(b, a00);
             a01 = w1.fma(b, a01);
-            b = FloatVector.broadcast(S, xp[ix + 1]);
+            b = FloatVector.broadcast(S, x[x1 + i]);
             a10 = w0.fma(b, a10);
             a11 = w1.fma(b, a11);
-            b = FloatVector.broadcast(S, xp[ix + 2]);
+            b = FloatVector.broadcast(S, x[x2 + i]);
             a20 = w0.fma(b, a20);
             a21 = w1.fma(b, a21);
-            b = FloatVector.broadcast(S, xp[ix + 3]);
+            b = FloatVector.broadcast(S, x[x3 + i]);
             a30 = w0.fma(b, a30);
             a31 = w1.fma(b, a31);
-            b = FloatVector.broadcast(S, xp[ix + 4]);
+            b = FloatVector.broadcast(S, x[x4 + i]);
             a40 = w0.fma(b, a40);
             a41 = w1.fma(b, a41);
-            b = FloatVector.broadcast(S, xp[ix + 5]);
+            b = FloatVector.broadcast(S, x[x5 + i]);
             a50 = w0.fma(b, a50);
             a51 = w1.fma(b, a51);
         }
-        int to = oo + j;
-        a00.intoArray(out, to);
-        a01.intoArray(out, to + L);
-        to += os;
-        a10.intoArray(out, to);
-        a11.intoArray(out, to + L);
-        to += os;
-        a20.intoArray(out, to);
-        a21.intoArray(out, to + L);
-        to += os;
-        a30.intoArray(out, to);
-        a31.intoArray(out, to + L);
-        to += os;
-        a40.intoArray(out, to);
-        a41.intoArray(out, to + L);
-        to += os;
-        a50.intoArray(out, to);
-        a51.intoArray(out, to + L);
+        a00.intoArray(out, oo + j);
+        a01.intoArray(out, oo + j + L);
+        a10.intoArray(out, o1 + j);
+        a11.intoArray(out, o1 + j + L);
+        a20.intoArray(out, o2 + j);
+        a21.intoArray(out, o2 + j + L);
+        a30.intoArray(out, o3 + j);
+        a31.intoArray(out, o3 + j + L);
+        a40.intoArray(out, o4 + j);
+        a41.intoArray(out, o4 + j + L);
+        a50.intoArray(out, o5 + j);
+        a51.intoArray(out, o5 + j + L);
     }
 
-    /** 4 packed rows ({@link #pack}) by a 2-vector panel, as {@link #rows6cols2}. */
     private static void rows4cols2(
-            float[] xp, int xo, float[] w, int wo, int k, float[] out, int oo, int os, int j, boolean acc) {
+            float[] x, int xo, int xs, float[] w, int wo, int k, float[] out, int oo, int os, int j, boolean acc) {
+        int x1 = xo + xs;
+        int x2 = x1 + xs;
+        int x3 = x2 + xs;
         int o1 = oo + os;
         int o2 = o1 + os;
         int o3 = o2 + os;
@@ -492,35 +382,30 @@ final class VectorMath {
         FloatVector a21 = start(out, o2 + j + L, acc);
         FloatVector a30 = start(out, o3 + j, acc);
         FloatVector a31 = start(out, o3 + j + L, acc);
-        int end = wo + k * 2 * L;
-        for (int at = wo, ix = xo; at < end; at += 2 * L, ix += 4) {
+        for (int i = 0, at = wo; i < k; i++, at += 2 * L) {
             FloatVector w0 = FloatVector.fromArray(S, w, at);
             FloatVector w1 = FloatVector.fromArray(S, w, at + L);
-            FloatVector b = FloatVector.broadcast(S, xp[ix]);
+            FloatVector b = FloatVector.broadcast(S, x[xo + i]);
             a00 = w0.fma(b, a00);
             a01 = w1.fma(b, a01);
-            b = FloatVector.broadcast(S, xp[ix + 1]);
+            b = FloatVector.broadcast(S, x[x1 + i]);
             a10 = w0.fma(b, a10);
             a11 = w1.fma(b, a11);
-            b = FloatVector.broadcast(S, xp[ix + 2]);
+            b = FloatVector.broadcast(S, x[x2 + i]);
             a20 = w0.fma(b, a20);
             a21 = w1.fma(b, a21);
-            b = FloatVector.broadcast(S, xp[ix + 3]);
+            b = FloatVector.broadcast(S, x[x3 + i]);
             a30 = w0.fma(b, a30);
             a31 = w1.fma(b, a31);
         }
-        int to = oo + j;
-        a00.intoArray(out, to);
-        a01.intoArray(out, to + L);
-        to += os;
-        a10.intoArray(out, to);
-        a11.intoArray(out, to + L);
-        to += os;
-        a20.intoArray(out, to);
-        a21.intoArray(out, to + L);
-        to += os;
-        a30.intoArray(out, to);
-        a31.intoArray(out, to + L);
+        a00.intoArray(out, oo + j);
+        a01.intoArray(out, oo + j + L);
+        a10.intoArray(out, o1 + j);
+        a11.intoArray(out, o1 + j + L);
+        a20.intoArray(out, o2 + j);
+        a21.intoArray(out, o2 + j + L);
+        a30.intoArray(out, o3 + j);
+        a31.intoArray(out, o3 + j + L);
     }
 
     private static void rows1cols2(

@@ -25,10 +25,7 @@ class VectorPathTest {
         everyBlockShape();
     }
 
-    /**
-     * 256-bit vectors take the other blocking: 2-vector panels over packed rows. On a CPU with
-     * 512-bit vectors a JVM held to AVX2 runs it.
-     */
+    /** 256-bit vectors take the other blocking, 2-vector panels: on a CPU with 512-bit vectors a JVM held to AVX2 runs it. */
     @Test
     void avx2VectorsEqualScalarBitForBitOnEveryBlockShape() throws Exception {
         assumeTrue(JavaKernel.lanes() == 16, "the CPU has no 512-bit vectors: this JVM already ran 256-bit ones");
@@ -80,7 +77,6 @@ class VectorPathTest {
             384,
             21 * lanes + 3
         };
-        // Past 24 rows, the 2-vector path packs more than one chunk.
         int[] batch = {1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 16, 24, 31, 53};
         for (int n : widths) {
             for (int rows : batch) {
