@@ -23,7 +23,10 @@ import picocli.CommandLine.Option;
  * it. Each side's share of its own FMA peak (12 independent chains) says how much of the gap between
  * the whole model and the peak is the JIT's code and how much lies outside the product. C also runs
  * the tile with its weights where a Java array's data sits, 16 bytes past the object's start: a JVM
- * cannot align a float[] to a cache line, and 64-byte vector loads then span two lines.
+ * cannot align a float[] to a cache line, and 64-byte vector loads then span two lines. Java, in
+ * turn, runs the tile with its weights copied to each 8-byte step of a cache line (where the array
+ * itself sits is the JVM's choice, so the steps are relative): the best of them is the aligned one,
+ * and its distance from C's aligned tile is what the JIT's code costs.
  */
 @Command(
         name = "block",
@@ -54,6 +57,7 @@ final class BlockCommand implements Callable<Integer> {
         // The products first: a JVM that compiled the peak's loop first ran Vector API code slower.
         double block = product(KEYS, INPUTS, columns, seconds);
         double tile = product(TILE_KEYS, TILE_INPUTS, TILE_COLUMNS, seconds);
+        double[] placed = placements(seconds / 2);
         double peak = Peak.gflops(1, quick ? 600 : 2000);
         System.out.printf(
                 "# block: %d keys x %d columns (%d vectors of %d floats) x %d inputs, data in L1; tile: [%d x %d]·[%d x %d];"
@@ -71,6 +75,11 @@ final class BlockCommand implements Callable<Integer> {
         System.out.println("| code | block GFLOP/s | % of peak | tile GFLOP/s | % of peak | FMA peak GFLOP/s |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         row("Java " + System.getProperty("java.version") + " (C2, Vector API)", block, tile, peak);
+        if (placed.length > 0) {
+            System.out.printf(
+                    "| Java, tile weights at the best / worst of 8 placements in a cache line | | | %.1f / %.1f | %.0f%% / %.0f%% | %.1f |%n",
+                    placed[0], placed[1], 100 * placed[0] / peak, 100 * placed[1] / peak, peak);
+        }
         Map<String, Double> c = nativeBlock == null ? Map.of() : runNative();
         if (c.keySet().containsAll(java.util.List.of("block", "tile", "peak"))) {
             row("C (cc -O3 -march=native)", c.get("block"), c.get("tile"), c.get("peak"));
@@ -90,22 +99,48 @@ final class BlockCommand implements Callable<Integer> {
 
     /** GFLOP/s of {@code keys x inputs} times {@code inputs x columns} through the engine's kernel. */
     private static double product(int keys, int inputs, int columns, double seconds) {
-        Random random = new Random(keys * 31L + inputs);
-        float[] w = new float[inputs * columns];
-        float[] x = new float[keys * inputs];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = random.nextFloat() - 0.5f;
+        Matrix m = JavaKernel.INSTANCE.pack(random(inputs * columns, inputs), inputs, columns, 0, columns);
+        gflops(keys, inputs, columns, m, seconds); // warm-up: C2 compiles the product
+        return gflops(keys, inputs, columns, m, seconds);
+    }
+
+    /**
+     * The tile's best and worst GFLOP/s over its weights placed at 8 steps of 8 bytes (a JVM aligns
+     * objects to 8) within one cache line of a single array; none without the vectorized path.
+     */
+    private static double[] placements(double seconds) {
+        if (JavaKernel.lanes() == 1) {
+            return new double[0];
         }
-        for (int i = 0; i < x.length; i++) {
-            x[i] = random.nextFloat() - 0.5f;
+        Matrix packed = JavaKernel.INSTANCE.pack(
+                random(TILE_INPUTS * TILE_COLUMNS, TILE_INPUTS), TILE_INPUTS, TILE_COLUMNS, 0, TILE_COLUMNS);
+        float[] into = new float[TILE_INPUTS * TILE_COLUMNS + 16];
+        double best = 0;
+        double worst = Double.MAX_VALUE;
+        for (int at = 0; at < 16; at += 2) {
+            double g = gflops(
+                    TILE_KEYS, TILE_INPUTS, TILE_COLUMNS, JavaKernel.INSTANCE.withPanelsAt(packed, into, at), seconds);
+            best = Math.max(best, g);
+            worst = Math.min(worst, g);
         }
-        Matrix m = JavaKernel.INSTANCE.pack(w, inputs, columns, 0, columns);
+        return new double[] {best, worst};
+    }
+
+    private static double gflops(int keys, int inputs, int columns, Matrix m, double seconds) {
+        float[] x = random(keys * inputs, keys);
         float[] out = new float[keys * columns];
         Runnable call = () -> JavaKernel.INSTANCE.multiply(keys, x, 0, inputs, m, out, 0, columns, false);
         double flops = 2.0 * keys * inputs * columns;
-        int window = (int) Math.ceil(WINDOW_FLOPS / flops);
-        best(call, window, seconds); // warm-up: C2 compiles the product
-        return best(call, window, seconds) * flops / 1e9;
+        return best(call, (int) Math.ceil(WINDOW_FLOPS / flops), seconds) * flops / 1e9;
+    }
+
+    private static float[] random(int size, long seed) {
+        Random random = new Random(seed * 31L + size);
+        float[] values = new float[size];
+        for (int i = 0; i < size; i++) {
+            values[i] = random.nextFloat() - 0.5f;
+        }
+        return values;
     }
 
     /**

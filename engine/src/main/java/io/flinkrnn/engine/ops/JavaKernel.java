@@ -60,13 +60,28 @@ public final class JavaKernel implements Kernel {
      * vectorized path's panels ({@link VectorMath#panels}) too: whichever instance packed it, any
      * instance can multiply it.
      */
-    private record Packed(float[] data, float[] panels, int rows, int cols) implements Matrix {}
+    private record Packed(float[] data, float[] panels, int panelsAt, int rows, int cols) implements Matrix {}
 
     @Override
     public Matrix pack(float[] data, int rows, int cols, int from, int to) {
         float[] columns = Kernel.columns(data, rows, cols, from, to);
         int width = to - from;
-        return new Packed(columns, VECTOR_AVAILABLE ? VectorMath.panels(columns, rows, width) : null, rows, width);
+        return new Packed(columns, VECTOR_AVAILABLE ? VectorMath.panels(columns, rows, width) : null, 0, rows, width);
+    }
+
+    /**
+     * {@code packed} with its vectorized path's panels copied into {@code into} from index {@code at}.
+     * Where in a cache line the weights start sets how many of the 64-byte loads span two lines, and
+     * a JVM puts an array's data wherever the allocator left off: the bench times the product at each
+     * placement this way. Without the vectorized path, {@code packed} itself.
+     */
+    public Matrix withPanelsAt(Matrix packed, float[] into, int at) {
+        Packed m = (Packed) packed;
+        if (m.panels == null) {
+            return m;
+        }
+        System.arraycopy(m.panels, m.panelsAt, into, at, m.rows * (m.cols - m.cols % VectorMath.lanes()));
+        return new Packed(m.data, into, at, m.rows, m.cols);
     }
 
     @Override
@@ -83,7 +98,19 @@ public final class JavaKernel implements Kernel {
         Packed m = (Packed) w;
         if (vector) {
             VectorMath.multiply(
-                    rows, x, xOffset, xStride, m.panels, m.data, m.rows, m.cols, out, outOffset, outStride, accumulate);
+                    rows,
+                    x,
+                    xOffset,
+                    xStride,
+                    m.panels,
+                    m.panelsAt,
+                    m.data,
+                    m.rows,
+                    m.cols,
+                    out,
+                    outOffset,
+                    outStride,
+                    accumulate);
             return;
         }
         scalarColumns(

@@ -19,6 +19,14 @@ import jdk.incubator.vector.VectorSpecies;
  * rows one after the other, so a block streams one contiguous run of memory instead of striding
  * over Keras's whole row width per input.
  *
+ * <p>A 4-vector block holds 29 of the 32 vector registers, and all but a few general ones, so
+ * how C2 allocates them decides its speed: in some JVMs of the same program it kept the loop in
+ * registers, in others it spilled inside it, 20-30% slower (bench {@code block}, run to run). Two
+ * things made every JVM compile the fast loop: the weights' index is computed from the loop
+ * counter rather than kept as a second induction variable, so C2 moves the Vector API's bounds
+ * checks out of the loop and needs neither register, and the depth is walked in passes of
+ * {@link #DEPTH} inputs.
+ *
  * <p>Every output element is the same chain of fused multiply-adds, in the same order over the
  * input dimension, as the scalar loops compute, whatever the block it falls into: the two paths,
  * and any two vector widths, give bit-identical results.
@@ -29,6 +37,11 @@ final class VectorMath {
     private static final int L = S.length();
     /** Vectors per panel: 4 with 512-bit vectors (32 registers), else 2 (16 registers). */
     static final int PANEL = S.vectorBitSize() >= 512 ? 4 : 2;
+    /**
+     * Inputs per pass over a 4-vector panel: 64 rows of 64 floats, 16 KB of weights, which stay in
+     * L1 (32 KB or more) while every row block reads them.
+     */
+    static final int DEPTH = 64;
 
     private VectorMath() {}
 
@@ -57,7 +70,7 @@ final class VectorMath {
 
     /**
      * {@code out (+)= x·w} as {@link Kernel#multiply}, with {@code w} both row-major (for the
-     * columns past the last whole vector) and as {@link #panels}.
+     * columns past the last whole vector) and as {@link #panels}, starting at {@code panels[po]}.
      */
     static void multiply(
             int rows,
@@ -65,6 +78,7 @@ final class VectorMath {
             int xo,
             int xs,
             float[] panels,
+            int po,
             float[] w,
             int k,
             int n,
@@ -76,36 +90,45 @@ final class VectorMath {
         int width = PANEL * L;
         int j = 0;
         for (; j + width <= vectorCols; j += width) {
-            int r = 0;
-            for (; r + 6 <= rows; r += 6) {
-                if (PANEL == 4) {
-                    rows6cols4(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
-                } else {
-                    rows6cols2(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+            // 4-vector panels go through the inputs DEPTH at a time, each step continuing the sums
+            // the last one stored, so that a panel's slice of weights stays in L1 over all the row
+            // blocks. 2-vector panels take the whole depth: their slice of weights already fits.
+            int depth = PANEL == 4 ? DEPTH : k;
+            for (int from = 0; from < k; from += depth) {
+                int span = Math.min(depth, k - from);
+                int wo = po + j * k + from * width;
+                boolean acc = accumulate || from > 0;
+                int r = 0;
+                for (; r + 6 <= rows; r += 6) {
+                    if (PANEL == 4) {
+                        rows6cols4(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
+                    } else {
+                        rows6cols2(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
+                    }
                 }
-            }
-            for (; r + 4 <= rows; r += 4) {
-                if (PANEL == 4) {
-                    rows4cols4(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
-                } else {
-                    rows4cols2(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                for (; r + 4 <= rows; r += 4) {
+                    if (PANEL == 4) {
+                        rows4cols4(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
+                    } else {
+                        rows4cols2(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
+                    }
                 }
-            }
-            for (; r < rows; r++) {
-                if (PANEL == 4) {
-                    rows1cols4(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
-                } else {
-                    rows1cols2(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                for (; r < rows; r++) {
+                    if (PANEL == 4) {
+                        rows1cols4(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
+                    } else {
+                        rows1cols2(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
+                    }
                 }
             }
         }
         for (; j < vectorCols; j += L) {
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
-                rows4cols1(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                rows4cols1(x, xo + r * xs, xs, panels, po + j * k, k, out, oo + r * os, os, j, accumulate);
             }
             for (; r < rows; r++) {
-                rows1cols1(x, xo + r * xs, xs, panels, j * k, k, out, oo + r * os, os, j, accumulate);
+                rows1cols1(x, xo + r * xs, xs, panels, po + j * k, k, out, oo + r * os, os, j, accumulate);
             }
         }
         if (vectorCols < n) {
@@ -153,7 +176,8 @@ final class VectorMath {
         FloatVector a51 = start(out, o5 + j + L, acc);
         FloatVector a52 = start(out, o5 + j + 2 * L, acc);
         FloatVector a53 = start(out, o5 + j + 3 * L, acc);
-        for (int i = 0, at = wo; i < k; i++, at += 4 * L) {
+        for (int i = 0; i < k; i++) {
+            int at = wo + i * (4 * L);
             FloatVector w0 = FloatVector.fromArray(S, w, at);
             FloatVector w1 = FloatVector.fromArray(S, w, at + L);
             FloatVector w2 = FloatVector.fromArray(S, w, at + 2 * L);
@@ -239,7 +263,8 @@ final class VectorMath {
         FloatVector a31 = start(out, o3 + j + L, acc);
         FloatVector a32 = start(out, o3 + j + 2 * L, acc);
         FloatVector a33 = start(out, o3 + j + 3 * L, acc);
-        for (int i = 0, at = wo; i < k; i++, at += 4 * L) {
+        for (int i = 0; i < k; i++) {
+            int at = wo + i * (4 * L);
             FloatVector w0 = FloatVector.fromArray(S, w, at);
             FloatVector w1 = FloatVector.fromArray(S, w, at + L);
             FloatVector w2 = FloatVector.fromArray(S, w, at + 2 * L);
@@ -289,7 +314,8 @@ final class VectorMath {
         FloatVector a01 = start(out, oo + j + L, acc);
         FloatVector a02 = start(out, oo + j + 2 * L, acc);
         FloatVector a03 = start(out, oo + j + 3 * L, acc);
-        for (int i = 0, at = wo; i < k; i++, at += 4 * L) {
+        for (int i = 0; i < k; i++) {
+            int at = wo + i * (4 * L);
             FloatVector w0 = FloatVector.fromArray(S, w, at);
             FloatVector w1 = FloatVector.fromArray(S, w, at + L);
             FloatVector w2 = FloatVector.fromArray(S, w, at + 2 * L);
