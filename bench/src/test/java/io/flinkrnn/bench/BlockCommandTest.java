@@ -24,8 +24,9 @@ class BlockCommandTest {
         assertThat(out)
                 .contains("# loadavg at start: ")
                 .containsPattern("\\| Java [0-9][^|]* \\| [0-9.]+ \\| [0-9]+% \\| [0-9.]+ \\| [0-9]+% \\| [0-9.]+ \\|")
-                .containsPattern("\\| Java, tile weights at the best / worst of 8 placements in a cache line \\| \\| \\|"
-                        + " [0-9.]+ / [0-9.]+ \\| [0-9]+% / [0-9]+% \\| [0-9.]+ \\|")
+                .containsPattern(
+                        "\\| Java, tile weights at the best / worst of 8 placements in a cache line \\| \\| \\|"
+                                + " [0-9.]+ / [0-9.]+ \\| [0-9]+% / [0-9]+% \\| [0-9.]+ \\|")
                 .contains("| C (cc -O3 -march=native) | 100.0 | 50% | 50.0 | 25% | 200.0 |")
                 .contains("as a Java float[]'s data | | | 40.0 | 20% | 200.0 |")
                 .containsPattern("# Java / C: block [0-9.]+, tile [0-9.]+");

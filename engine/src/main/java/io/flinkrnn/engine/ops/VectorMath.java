@@ -8,12 +8,13 @@ import jdk.incubator.vector.VectorSpecies;
  * JVM runs with {@code --add-modules jdk.incubator.vector} (see {@link JavaKernel#vectorized()}).
  *
  * <p>A block is 6 batch rows (keys) by a panel of {@link #PANEL} vectors of output columns, whose
- * accumulators stay in registers over the whole input dimension: each weight vector loaded feeds 6
- * keys, each input value broadcast feeds the panel. The panel's width follows the register file the
- * CPU gives the preferred vector shape: 4 vectors where vectors are 512 bits (AVX-512's 32
- * registers hold 24 accumulators, 4 weights and a broadcast), 2 where they are narrower (AVX2's or
- * NEON's 16 hold 12, 2 and 1); wider blocks would spill to the stack inside the loop. Rows left
- * over go 4 and then 1 at a time, and columns left over one vector at a time.
+ * accumulators stay in registers over the input dimension (in passes of {@link #DEPTH} with 4-vector
+ * panels): each weight vector loaded feeds 6 keys, each input value broadcast feeds the panel. The
+ * panel's width follows the register file the CPU gives the preferred vector shape: 4 vectors where
+ * vectors are 512 bits (AVX-512's 32 registers hold 24 accumulators, 4 weights and a broadcast), 2
+ * where they are narrower (AVX2's or NEON's 16 hold 12, 2 and 1); wider blocks would spill to the
+ * stack inside the loop. Rows left over go 4 and then 1 at a time, and columns left over one vector
+ * at a time.
  *
  * <p>Weights are laid out once ({@link #panels}) in the order this loop reads them: each panel's
  * rows one after the other, so a block streams one contiguous run of memory instead of striding
