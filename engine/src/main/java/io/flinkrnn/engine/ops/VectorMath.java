@@ -94,8 +94,10 @@ final class VectorMath {
             // 4-vector panels go through the inputs DEPTH at a time, each step continuing the sums
             // the last one stored, so that a panel's slice of weights stays in L1 over all the row
             // blocks. 2-vector panels take the whole depth: their slice of weights already fits.
+            // At least one pass, so that a product over no inputs still writes its zeros.
             int depth = PANEL == 4 ? DEPTH : k;
-            for (int from = 0; from < k; from += depth) {
+            int from = 0;
+            do {
                 int span = Math.min(depth, k - from);
                 int wo = po + j * k + from * width;
                 boolean acc = accumulate || from > 0;
@@ -121,7 +123,8 @@ final class VectorMath {
                         rows1cols2(x, xo + r * xs + from, xs, panels, wo, span, out, oo + r * os, os, j, acc);
                     }
                 }
-            }
+                from += depth;
+            } while (from < k);
         }
         for (; j < vectorCols; j += L) {
             int r = 0;
