@@ -91,10 +91,11 @@ final class VectorMath {
         int width = PANEL * L;
         int j = 0;
         for (; j + width <= vectorCols; j += width) {
-            // 4-vector panels go through the inputs DEPTH at a time, each step continuing the sums
+            // 4-vector panels go through the inputs DEPTH at a time, each pass continuing the sums
             // the last one stored, so that a panel's slice of weights stays in L1 over all the row
-            // blocks. 2-vector panels take the whole depth: their slice of weights already fits.
-            // At least one pass, so that a product over no inputs still writes its zeros.
+            // blocks. 2-vector panels take the whole depth and keep their loops as they were: held
+            // to AVX2, the same two changes made their block slower (BENCHMARKS.md, AVX2 row). At
+            // least one pass runs, so that a product over no inputs still writes its zeros.
             int depth = PANEL == 4 ? DEPTH : k;
             int from = 0;
             do {
